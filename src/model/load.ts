@@ -1,0 +1,59 @@
+import { basename } from "node:path";
+import { InputError, type Issue } from "../errors.js";
+import { readData } from "../io/read.js";
+import { resolveRef } from "../registry.js";
+import { isPlainObject, validate, type Field, type Spec } from "../schema/spec.js";
+import { countParams } from "./arch.js";
+import { architectureFromHf } from "./hf.js";
+import type { Model } from "./types.js";
+
+/** models/llm/*.yaml: provenance around a Hugging Face config, read by the same parser. */
+const META_FIELDS = {
+    id: { t: "string", pattern: /^[a-z0-9][a-z0-9.-]*$/ },
+    name: { t: "string" },
+    source: {
+      t: "object",
+      doc: "where the configuration comes from",
+      fields: { url: { t: "string" }, date: { t: "string", optional: true }, note: { t: "string", optional: true } },
+    },
+    assumption: {
+      t: "object",
+      optional: true,
+      doc: "for undisclosed architectures: what is assumed, why, and which published figure it must agree with",
+      fields: { what: { t: "string" }, why: { t: "string" }, consistentWith: { t: "string" } },
+    },
+} as const satisfies Record<string, Field>;
+
+const META_SPEC: Spec = { t: "object", fields: META_FIELDS };
+
+/** For the JSON Schema: `config` is checked by the Hugging Face parser, not by this spec. */
+export const MODEL_SPEC: Spec = {
+  t: "object",
+  fields: { ...META_FIELDS, config: { t: "record", of: { t: "boolean" }, doc: "a Hugging Face config.json, as published (checked by the config parser)" } },
+};
+
+/** Loads a model from an id (models/llm/<id>.yaml), one of our YAML files, or a config.json. */
+export function loadModel(ref: string): Model {
+  const file = resolveRef("llm", ref, "--model");
+  return modelFromData(file, readData(file));
+}
+
+export function modelFromData(file: string, data: unknown): Model {
+  const issues: Issue[] = [];
+  const obj = data as Record<string, unknown>;
+  const isHf = /\.json$/i.test(file) || !("config" in obj);
+  if (isHf) {
+    const arch = architectureFromHf(obj, file, "", issues);
+    if (!arch) throw new InputError(issues);
+    const id = basename(file).replace(/\.(json|ya?ml)$/i, "").replace(/^config$/, "model");
+    const archName = Array.isArray(obj["architectures"]) ? String(obj["architectures"][0]) : String(obj["model_type"] ?? id);
+    return { id, name: `${archName} (${basename(file)})`, file, source: { url: file }, arch, params: countParams(arch) };
+  }
+  const { config, ...meta } = obj;
+  const m = validate(META_SPEC, meta, file, "", issues) as Omit<Model, "arch" | "params" | "file"> | undefined;
+  let arch;
+  if (!isPlainObject(config)) issues.push({ file, path: "config", problem: "missing or not an object", expected: "a Hugging Face config.json as an object" });
+  else arch = architectureFromHf(config, file, "config", issues);
+  if (issues.length > 0 || !arch || !m) throw new InputError(issues);
+  return { ...m, file, arch, params: countParams(arch) };
+}

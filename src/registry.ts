@@ -1,0 +1,38 @@
+import { existsSync, readdirSync } from "node:fs";
+import { fileURLToPath } from "node:url";
+import { inputError } from "./errors.js";
+
+/** The shipped data folder (models/), the same relative path from src/ and dist/. */
+export const MODELS_DIR = fileURLToPath(new URL("../models/", import.meta.url));
+export const ROOT_DIR = fileURLToPath(new URL("../", import.meta.url));
+
+export type Collection = "hardware" | "llm" | "stacks" | "tasks" | "params";
+
+/** Ids available in one collection (file names without extension). */
+export function listIds(collection: Collection): string[] {
+  const dir = `${MODELS_DIR}${collection}`;
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir)
+    .filter((f) => /\.ya?ml$/.test(f))
+    .map((f) => f.replace(/\.ya?ml$/, ""))
+    .sort();
+}
+
+/** True when a command-line value names a file rather than an id. */
+export function looksLikeFile(ref: string): boolean {
+  return ref.includes("/") || ref.includes("\\") || /\.(ya?ml|json)$/i.test(ref);
+}
+
+/**
+ * Resolves `--hardware h100` style values: an id of a shipped description, or a path.
+ * `what` names the option for the error message.
+ */
+export function resolveRef(collection: Collection, ref: string, what: string): string {
+  if (looksLikeFile(ref)) return ref;
+  const ids = listIds(collection);
+  if (ids.includes(ref)) {
+    const yaml = `${MODELS_DIR}${collection}/${ref}.yaml`;
+    return existsSync(yaml) ? yaml : `${MODELS_DIR}${collection}/${ref}.yml`;
+  }
+  throw inputError({ file: what, path: "", problem: `unknown ${collection} id`, got: JSON.stringify(ref), expected: `one of ${ids.join(", ")}, or a file path` });
+}

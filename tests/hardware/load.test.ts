@@ -1,0 +1,80 @@
+import { describe, expect, it } from "vitest";
+import { InputError, type Issue } from "../../src/errors.js";
+import { loadHardware } from "../../src/hardware/load.js";
+import { listIds } from "../../src/registry.js";
+import { tempFile } from "../helpers.js";
+
+function issuesOf(fn: () => unknown): readonly Issue[] {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof InputError) return err.issues;
+    throw err;
+  }
+  throw new Error("expected an InputError");
+}
+
+describe("hardware descriptions", () => {
+  it("ships the ids the issues name", () => {
+    expect(listIds("hardware")).toEqual(expect.arrayContaining(["cerebras-wse3", "cerebras-wse2", "nvidia-a100-80gb", "nvidia-h100-sxm", "nvidia-h200", "nvidia-b200"]));
+  });
+
+  it("parses every figure to SI with its source", () => {
+    const h = loadHardware("cerebras-wse3");
+    expect(h.memory.capacity.value).toBe(44e9);
+    expect(h.memory.bandwidth.value).toBe(21e15);
+    expect(h.interconnect.scaleOut.bandwidth.value).toBe(1.2e12 / 8); // 12 x 100 GbE in bytes/s
+    expect(h.memory.capacity.source).toMatch(/Cerebras/);
+    for (const id of listIds("hardware")) {
+      const hw = loadHardware(id);
+      expect(hw.memory.bandwidth.source.length).toBeGreaterThan(5);
+      expect(hw.compute.bf16.source.length).toBeGreaterThan(5);
+    }
+  });
+
+  const base = (over: string) => `id: test-gpu
+name: Test
+kind: gpu
+vendor: Test
+memory:
+  kind: hbm
+  capacity: {value: 80 GB, source: s}
+  bandwidth: {value: ${over}, source: s}
+compute:
+  bf16: {value: 989 TFLOP/s, source: s}
+interconnect:
+  scaleUp: {name: nv, devices: {value: 8, source: s}, bandwidth: {value: 450 GB/s, source: s}}
+  scaleOut: {name: ib, bandwidth: {value: 400 Gb/s, source: s}}
+`;
+
+  it("names file, field, value and expectation for a wrong dimension", () => {
+    const f = tempFile("bad.yaml", base("21 PB"));
+    const [i] = issuesOf(() => loadHardware(f));
+    expect(i).toMatchObject({ file: f, path: "memory.bandwidth.value", problem: "wrong dimension", got: '"21 PB"' });
+    expect(i?.expected).toMatch(/bandwidth/);
+  });
+
+  it("reports every problem in a file, not only the first", () => {
+    const f = tempFile("bad.yaml", base("-3 TB/s").replace("989 TFLOP/s", "989 TB").replace("kind: gpu", "kind: gpu\nflops: 320"));
+    const issues = issuesOf(() => loadHardware(f));
+    expect(issues.map((i) => i.path).sort()).toEqual(["compute.bf16.value", "flops", "memory.bandwidth.value"]);
+  });
+
+  it.each([
+    ["zero", "0 TB/s", "must be positive"],
+    ["bare number", "3350", "a bare number has no unit"],
+  ])("refuses a %s", (_what, value, problem) => {
+    const f = tempFile("bad.yaml", base(value));
+    expect(issuesOf(() => loadHardware(f))[0]?.problem).toContain(problem);
+  });
+
+  it("refuses a figure without a source", () => {
+    const f = tempFile("bad.yaml", base("3.35 TB/s").replace("capacity: {value: 80 GB, source: s}", "capacity: 80 GB"));
+    expect(issuesOf(() => loadHardware(f))[0]).toMatchObject({ path: "memory.capacity", problem: "a figure needs its source" });
+  });
+
+  it("refuses unknown ids and missing files", () => {
+    expect(issuesOf(() => loadHardware("nvidia-h300"))[0]).toMatchObject({ file: "--hardware", problem: "unknown hardware id" });
+    expect(issuesOf(() => loadHardware("/nonexistent/x.yaml"))[0]).toMatchObject({ problem: "file not found" });
+  });
+});
