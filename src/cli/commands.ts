@@ -1,4 +1,9 @@
 import type { Command } from "commander";
+import { registerCompare } from "./compare.js";
+import { registerPredict } from "./predict.js";
 
-/** Commands added as issues land (predict, run, sweep, calibrate, chart, ...). */
-export function register(_program: Command, _out: (s: string) => void): void {}
+/** Every command but `list`. Each imports the engine lazily inside its action. */
+export function register(program: Command, out: (s: string) => void): void {
+  registerPredict(program, out);
+  registerCompare(program, out);
+}

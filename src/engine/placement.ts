@@ -1,0 +1,94 @@
+import { inputError } from "../errors.js";
+import type { Hardware } from "../hardware/types.js";
+import type { Params } from "./parameters.js";
+import { kvBytesPerSequence, type ModelProfile } from "./profile.js";
+import { formatSi } from "../units/format.js";
+
+export interface Memory {
+  readonly weightBytes: number;
+  readonly kvCacheBytes: number;
+  /** the largest activation working set (prefill of the batch's prompts) */
+  readonly activationBytes: number;
+  readonly neededBytes: number;
+  /** memory of all chips placed */
+  readonly capacityBytes: number;
+  /** of which usable for weights, KV and activations */
+  readonly usableBytes: number;
+  readonly fits: boolean;
+}
+
+export interface Placement {
+  readonly chips: number;
+  readonly tensorParallel: number;
+  readonly pipelineStages: number;
+  readonly memory: Memory;
+}
+
+export function memoryNeeds(p: ModelProfile, batch: number, context: number, promptTokens: number, hw: Hardware): { weightBytes: number; kvCacheBytes: number; activationBytes: number } {
+  const weightBytes = p.weightBytes;
+  const kvCacheBytes = batch * kvBytesPerSequence(p, context);
+  // Prefill working set of one layer: residual and normed input (2h), attention output (h) and
+  // the FFN's gate and up outputs (2 x the widest FFN a token uses), in bf16. On a wafer the
+  // prompt streams through the layers and activations stay in flight on the fabric.
+  let widest = 0;
+  for (const g of p.groups) widest = Math.max(widest, g.matmulFlops / 2 / (3 * p.hidden));
+  const activationBytes = hw.kind === "gpu" ? batch * promptTokens * (3 * p.hidden + 2 * widest) * p.activationBytesPerElement : 0;
+  return { weightBytes, kvCacheBytes, activationBytes };
+}
+
+/**
+ * The fewest chips that hold weights, KV cache and activations, or the chips asked for.
+ * Wafer: layers pipelined across wafers, weights in SRAM. GPU: tensor parallel within a node
+ * (a power of two up to the NVLink domain), pipeline stages across nodes.
+ */
+export function place(p: ModelProfile, hw: Hardware, params: Params, batch: number, context: number, promptTokens: number, chipsAsked?: number): Placement {
+  const needs = memoryNeeds(p, batch, context, promptTokens, hw);
+  const neededBytes = needs.weightBytes + needs.kvCacheBytes + needs.activationBytes;
+  const perChip = hw.memory.capacity.value;
+  const usablePerChip = hw.kind === "gpu" ? perChip * params["usableMemoryFraction"]! : perChip;
+  const domain = hw.interconnect.scaleUp?.devices.value ?? 1;
+  let chips: number;
+  let tp: number;
+  let pp: number;
+  if (chipsAsked !== undefined) {
+    chips = chipsAsked;
+    if (hw.kind === "gpu") {
+      tp = Math.min(chips, domain);
+      pp = Math.ceil(chips / tp);
+      if (tp * pp !== chips) {
+        throw inputError({ file: "--chips", path: "", problem: `GPUs beyond one node of ${domain} must come in whole nodes`, got: String(chips), expected: `at most ${domain}, or a multiple of ${domain}` });
+      }
+    } else {
+      tp = 1;
+      pp = chips;
+    }
+    if (neededBytes > chips * usablePerChip) {
+      throw inputError({
+        file: "--chips", path: "", problem: `${chips} x ${hw.id} cannot hold the model`, got: String(chips),
+        expected: `at least ${Math.ceil(neededBytes / usablePerChip)}: ${formatSi(neededBytes, "B")} needed (weights ${formatSi(needs.weightBytes, "B")}, KV cache ${formatSi(needs.kvCacheBytes, "B")}, activations ${formatSi(needs.activationBytes, "B")}), ${formatSi(chips * usablePerChip, "B")} available`,
+      });
+    }
+  } else {
+    const n = Math.max(1, Math.ceil(neededBytes / usablePerChip));
+    if (hw.kind === "gpu") {
+      if (n <= domain) {
+        tp = 1;
+        while (tp < n) tp *= 2;
+        tp = Math.min(tp, domain);
+        pp = 1;
+      } else {
+        tp = domain;
+        pp = Math.ceil(n / domain);
+      }
+      chips = tp * pp;
+    } else {
+      chips = n;
+      tp = 1;
+      pp = n;
+    }
+  }
+  return {
+    chips, tensorParallel: tp, pipelineStages: pp,
+    memory: { ...needs, neededBytes, capacityBytes: chips * perChip, usableBytes: chips * usablePerChip, fits: neededBytes <= chips * usablePerChip },
+  };
+}

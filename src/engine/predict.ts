@@ -1,0 +1,187 @@
+import { inputError } from "../errors.js";
+import { loadHardware } from "../hardware/load.js";
+import type { Hardware } from "../hardware/types.js";
+import type { WeightFormat } from "../model/arch.js";
+import { loadModel } from "../model/load.js";
+import type { Model } from "../model/types.js";
+import { gpuMachine, waferMachine, type Machine } from "./machine.js";
+import { paramValues, parameterSetFor, type Params, type ParameterSet } from "./parameters.js";
+import { forward, newAcc, resetAcc, type Acc } from "./phases/forward.js";
+import { expectedTokensPerStep } from "./phases/speculative.js";
+import { place, type Memory } from "./placement.js";
+import { computePeak, kvBytesPerSequence, profileModel, type ModelProfile } from "./profile.js";
+import { boundOf, type Bound, type Breakdown, type PredictOptions, type Speculation, type Workload } from "./types.js";
+
+export interface Prediction {
+  readonly model: { readonly id: string; readonly name: string; readonly totalParams: number; readonly activeParams: number; readonly assumption?: string };
+  readonly hardware: { readonly id: string; readonly name: string; readonly kind: "wafer" | "gpu"; readonly chips: number; readonly tensorParallel: number; readonly pipelineStages: number };
+  readonly software: { readonly id: string; readonly name: string; readonly parameters: Readonly<Record<string, { readonly value: number; readonly text: string; readonly source: string }>>; readonly provenance: ParameterSet["provenance"] };
+  readonly precision: WeightFormat | "native";
+  readonly weightFormat: { readonly default: WeightFormat; readonly experts: WeightFormat };
+  readonly workload: Workload & { readonly decodeContextTokens: number };
+  readonly speculation: (Speculation & { readonly tokensPerStep: number; readonly draft: string }) | null;
+  readonly decode: {
+    readonly tokensPerSecondPerUser: number;
+    readonly timePerOutputTokenSeconds: number;
+    readonly aggregateTokensPerSecond: number;
+    readonly bound: Bound;
+    /** the physical ceiling for one user: all chips' memory bandwidth over the bytes a token reads, and peak compute */
+    readonly rooflineTokensPerSecondPerUser: number;
+  };
+  readonly prefill: { readonly seconds: number; readonly bound: Bound };
+  /** model side: prefill of the prompt, which yields the first token (serving-stack parts come with --stack) */
+  readonly ttftSeconds: number;
+  /** time to first token plus the remaining output tokens */
+  readonly requestSeconds: number;
+  readonly memory: Memory;
+  readonly breakdown: { readonly decode: Breakdown; readonly prefill: Breakdown };
+}
+
+/** Everything that does not change across workloads: resolved once, evaluated many times. */
+export interface Prepared {
+  readonly model: Model;
+  readonly hardware: Hardware;
+  readonly profile: ModelProfile;
+  readonly parameterSet: ParameterSet;
+  readonly params: Params;
+  readonly peak: number;
+  readonly precision: WeightFormat | "native";
+  readonly chipsAsked?: number;
+  readonly draft?: { readonly model: Model; readonly profile: ModelProfile };
+}
+
+export function prepare(opts: PredictOptions): Prepared {
+  const model = loadModel(opts.model);
+  const hardware = loadHardware(opts.hardware);
+  return prepareFrom(model, hardware, opts);
+}
+
+export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<PredictOptions, "model" | "hardware">, draftModel?: Model): Prepared {
+  const profile = profileModel(model, opts.precision);
+  const parameterSet = parameterSetFor(hardware, opts.software);
+  const draftM = draftModel ?? (opts.draftModel ? loadModel(opts.draftModel) : undefined);
+  return {
+    model, hardware, profile, parameterSet, params: paramValues(parameterSet),
+    peak: computePeak(hardware, profile.format.default).flopPerSecond,
+    precision: opts.precision ?? "native",
+    ...(opts.chips !== undefined ? { chipsAsked: opts.chips } : {}),
+    ...(draftM ? { draft: { model: draftM, profile: profileModel(draftM, opts.precision) } } : {}),
+  };
+}
+
+function machineFor(pr: Prepared, profile: ModelProfile, chips: number, tp: number, pp: number): Machine {
+  return pr.hardware.kind === "gpu"
+    ? gpuMachine(pr.hardware, pr.params, tp, pp, pr.peak)
+    : waferMachine(pr.hardware, pr.params, chips, profile.layers, pr.peak);
+}
+
+function snapshot(a: Acc): Breakdown {
+  return { compute: a.compute, memory: a.memory, mesh: a.mesh, sync: a.sync, interconnect: a.interconnect, overhead: a.overhead, draft: a.draft };
+}
+
+function checkWorkload(w: Workload, s: Speculation | undefined): void {
+  const whole = (v: number, name: string, min: number) => {
+    if (!Number.isInteger(v) || v < min) throw inputError({ file: `--${name}`, path: "", problem: "not a whole number in range", got: String(v), expected: `a whole number >= ${min}` });
+  };
+  whole(w.batch, "batch", 1);
+  whole(w.promptTokens, "prompt-tokens", 1);
+  whole(w.outputTokens, "output-tokens", 1);
+  if (s) {
+    whole(s.draftTokens, "spec-draft-tokens", 1);
+    if (!(s.acceptance >= 0 && s.acceptance <= 1)) throw inputError({ file: "--spec-acceptance", path: "", problem: "out of range", got: String(s.acceptance), expected: "a probability from 0 to 1" });
+  }
+}
+
+export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Prediction {
+  checkWorkload(w, spec);
+  const { profile, hardware: hw } = pr;
+  // Decode runs over contexts from P to P + O; its average per-token time is taken at the
+  // mid-point (the costs grow linearly with context).
+  const decodeContext = w.promptTokens + Math.floor(w.outputTokens / 2);
+  const pl = place(profile, hw, pr.params, w.batch, w.promptTokens + w.outputTokens, w.promptTokens, pr.chipsAsked);
+  const machine = machineFor(pr, profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
+
+  // ---- decode ----
+  const acc = newAcc();
+  let stepSeconds: number;
+  let tokensPerStep = 1;
+  let draftName = "";
+  if (spec) {
+    // Verify k + 1 positions per user in one pass; draft k tokens first.
+    stepSeconds = forward(profile, machine, { users: w.batch, tokensPerUser: spec.draftTokens + 1, priorContext: decodeContext, headTokensPerUser: spec.draftTokens + 1, phase: "decode" }, acc);
+    const draftAcc = newAcc();
+    let draftStep: number;
+    if (pr.draft) {
+      const dm = machineFor(pr, pr.draft.profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
+      draftStep = forward(pr.draft.profile, dm, { users: w.batch, tokensPerUser: 1, priorContext: decodeContext, headTokensPerUser: 1, phase: "decode" }, draftAcc);
+      draftName = pr.draft.model.id;
+    } else {
+      // A draft head (EAGLE, Li et al. 2024, arXiv 2401.15077): one decoder layer of the target's
+      // shape plus the output head, with no step overhead of its own.
+      const head: ModelProfile = { ...profile, groups: [{ ...profile.groups[0]!, count: 1 }], layers: 1 };
+      const hm = machineFor(pr, profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
+      draftStep = forward(head, hm, { users: w.batch, tokensPerUser: 1, priorContext: decodeContext, headTokensPerUser: 1, phase: "decode" }, draftAcc) - draftAcc.overhead;
+      draftName = "one-layer draft head";
+    }
+    acc.draft += spec.draftTokens * draftStep;
+    stepSeconds += spec.draftTokens * draftStep;
+    tokensPerStep = expectedTokensPerStep(spec.draftTokens, spec.acceptance);
+  } else {
+    stepSeconds = forward(profile, machine, { users: w.batch, tokensPerUser: 1, priorContext: decodeContext, headTokensPerUser: 1, phase: "decode" }, acc);
+  }
+  const tpot = stepSeconds / tokensPerStep;
+  const decodeBreakdown = snapshot(acc);
+  const perToken: Breakdown = Object.fromEntries(Object.entries(decodeBreakdown).map(([k, v]) => [k, v / tokensPerStep])) as unknown as Breakdown;
+
+  // ---- prefill ----
+  resetAcc(acc);
+  const prefillSeconds = forward(profile, machine, { users: w.batch, tokensPerUser: w.promptTokens, priorContext: 0, headTokensPerUser: 1, phase: "prefill" }, acc);
+  const prefillBreakdown = snapshot(acc);
+
+  // ---- roofline: bytes one step reads at this batch over all chips' bandwidth, and FLOPs over peak ----
+  const roof = rooflineTokensPerSecond(pr, pl.chips, decodeContext) * tokensPerStep;
+
+  return {
+    model: { id: pr.model.id, name: pr.model.name, totalParams: pr.model.params.totalParams, activeParams: pr.model.params.activeParams, ...(pr.model.assumption ? { assumption: pr.model.assumption.what } : {}) },
+    hardware: { id: hw.id, name: hw.name, kind: hw.kind, chips: pl.chips, tensorParallel: pl.tensorParallel, pipelineStages: pl.pipelineStages },
+    software: { id: pr.parameterSet.software.id, name: pr.parameterSet.software.name, parameters: pr.parameterSet.values, provenance: pr.parameterSet.provenance },
+    precision: pr.precision,
+    weightFormat: profile.format,
+    workload: { ...w, decodeContextTokens: decodeContext },
+    speculation: spec ? { ...spec, tokensPerStep, draft: draftName } : null,
+    decode: {
+      tokensPerSecondPerUser: 1 / tpot,
+      timePerOutputTokenSeconds: tpot,
+      aggregateTokensPerSecond: w.batch / tpot,
+      bound: boundOf(decodeBreakdown),
+      rooflineTokensPerSecondPerUser: roof,
+    },
+    prefill: { seconds: prefillSeconds, bound: boundOf(prefillBreakdown) },
+    ttftSeconds: prefillSeconds,
+    requestSeconds: prefillSeconds + (w.outputTokens - 1) * tpot,
+    memory: pl.memory,
+    breakdown: { decode: perToken, prefill: prefillBreakdown },
+  };
+}
+
+/**
+ * The physical ceiling for one user at batch 1: a token must read the weights it uses and its
+ * KV cache (at full memory bandwidth of every chip) and do its FLOPs (at peak).
+ */
+export function rooflineTokensPerSecond(pr: Prepared, chips: number, context: number): number {
+  const p = pr.profile;
+  let bytes = p.headBytes;
+  let flops = p.headFlops;
+  for (const g of p.groups) {
+    bytes += g.count * (g.fixedBytes + g.activeExperts * g.expertBytes);
+    flops += g.count * (g.matmulFlops + g.attnFlopsPerPosition * (g.window === null ? context : Math.min(context, g.window)));
+  }
+  bytes += kvBytesPerSequence(p, context);
+  return Math.min((chips * pr.hardware.memory.bandwidth.value) / bytes, (chips * pr.peak) / flops);
+}
+
+/** One prediction from ids or files: the library's main entry point. */
+export function predict(opts: PredictOptions): Prediction {
+  const pr = prepare(opts);
+  return evaluate(pr, { batch: opts.batch ?? 1, promptTokens: opts.promptTokens ?? 1024, outputTokens: opts.outputTokens ?? 256 }, opts.speculation);
+}

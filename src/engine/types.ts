@@ -1,0 +1,64 @@
+import type { WeightFormat } from "../model/arch.js";
+
+/** Where the time of one step goes. Parts are seconds and add up to the step's total. */
+export interface Breakdown {
+  /** arithmetic where it is the larger side of the roofline */
+  readonly compute: number;
+  /** moving weights and KV cache where that is the larger side */
+  readonly memory: number;
+  /** on-wafer mesh hops of reductions and broadcasts */
+  readonly mesh: number;
+  /** fixed synchronisation per collective (wafer) or all-reduce start-up (GPU) */
+  readonly sync: number;
+  /** bytes between chips: NVLink all-reduce transfer, wafer-to-wafer and node-to-node hand-off */
+  readonly interconnect: number;
+  /** per-step software overhead */
+  readonly overhead: number;
+  /** draft model or draft head (speculative decoding) */
+  readonly draft: number;
+}
+
+export type Bound = "compute" | "memory" | "latency" | "interconnect";
+
+export interface Workload {
+  readonly batch: number;
+  readonly promptTokens: number;
+  readonly outputTokens: number;
+}
+
+export interface Speculation {
+  readonly draftTokens: number;
+  readonly acceptance: number;
+}
+
+export interface PredictOptions {
+  readonly model: string;
+  readonly hardware: string;
+  readonly chips?: number;
+  readonly precision?: WeightFormat;
+  readonly batch?: number;
+  readonly promptTokens?: number;
+  readonly outputTokens?: number;
+  readonly speculation?: Speculation;
+  /** a model id or file used as the draft model; default: a one-layer draft head */
+  readonly draftModel?: string;
+  /** software stack whose fitted parameters to use; default: the hardware's default */
+  readonly software?: string;
+}
+
+export const ZERO_BREAKDOWN: Breakdown = { compute: 0, memory: 0, mesh: 0, sync: 0, interconnect: 0, overhead: 0, draft: 0 };
+
+export function total(b: Breakdown): number {
+  return b.compute + b.memory + b.mesh + b.sync + b.interconnect + b.overhead + b.draft;
+}
+
+export function scaleBreakdown(b: Breakdown, f: number): Breakdown {
+  return { compute: b.compute * f, memory: b.memory * f, mesh: b.mesh * f, sync: b.sync * f, interconnect: b.interconnect * f, overhead: b.overhead * f, draft: b.draft * f };
+}
+
+/** What bounds a step: the largest of compute, memory, latency (mesh + sync + overhead + draft), interconnect. */
+export function boundOf(b: Breakdown): Bound {
+  const latency = b.mesh + b.sync + b.overhead + b.draft;
+  const parts: [Bound, number][] = [["compute", b.compute], ["memory", b.memory], ["latency", latency], ["interconnect", b.interconnect]];
+  return parts.reduce((best, p) => (p[1] > best[1] ? p : best))[0];
+}

@@ -1,0 +1,164 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { InputError } from "../../src/errors.js";
+import { loadHardware } from "../../src/hardware/load.js";
+import type { Hardware } from "../../src/hardware/types.js";
+import { loadModel } from "../../src/model/load.js";
+import type { Model } from "../../src/model/types.js";
+import { evaluate, predict, prepareFrom } from "../../src/engine/predict.js";
+import { total } from "../../src/engine/types.js";
+
+describe("published anchors the engine must respect", () => {
+  it("Llama 3.1 8B bf16 batch 1 on one H100: at most the HBM roofline and at least 60% of it", () => {
+    const p = predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm" });
+    // roofline: 3.35 TB/s / (8.03B x 2 bytes) = 208.6 tok/s
+    const roof = 3.35e12 / (8.03e9 * 2);
+    expect(roof).toBeWithinRel(208.6, 1e-3);
+    expect(p.hardware.chips).toBe(1);
+    expect(p.decode.tokensPerSecondPerUser).toBeLessThanOrEqual(roof);
+    expect(p.decode.tokensPerSecondPerUser).toBeGreaterThanOrEqual(0.6 * roof);
+    expect(p.decode.bound).toBe("memory");
+  });
+
+  it("Llama 3.1 8B bf16 batch 1 on one CS-3: 1,500 to 2,500 tok/s and not memory-bound", () => {
+    const p = predict({ model: "llama-3.1-8b", hardware: "cerebras-wse3" });
+    expect(p.hardware.chips).toBe(1);
+    expect(p.decode.tokensPerSecondPerUser).toBeGreaterThanOrEqual(1500);
+    expect(p.decode.tokensPerSecondPerUser).toBeLessThanOrEqual(2500);
+    expect(p.decode.bound).not.toBe("memory");
+    // and far below the 21 PB/s roofline (~1.3M tok/s): the wafer is latency-bound
+    expect(p.decode.rooflineTokensPerSecondPerUser).toBeGreaterThan(1e6);
+  });
+
+  it("places Llama 3.1 70B bf16 on 4 CS-3 and 405B bf16 on at least 19", () => {
+    // 70.55B x 2 = 141 GB over 44 GB wafers: 4; 405.85B x 2 = 812 GB: 19
+    expect(predict({ model: "llama-3.1-70b", hardware: "cerebras-wse3", batch: 1, promptTokens: 1024 }).hardware.chips).toBe(4);
+    expect(predict({ model: "llama-3.1-405b", hardware: "cerebras-wse3" }).hardware.chips).toBeGreaterThanOrEqual(19);
+  });
+
+  it("GPU placement: tensor parallel within a node, pipeline across nodes", () => {
+    const p70 = predict({ model: "llama-3.1-70b", hardware: "nvidia-h100-sxm" });
+    // 141 GB + KV over 72 GB usable per H100: 2, rounded up to a power of two
+    expect([p70.hardware.chips, p70.hardware.tensorParallel, p70.hardware.pipelineStages]).toEqual([2, 2, 1]);
+    const p405 = predict({ model: "llama-3.1-405b", hardware: "nvidia-h100-sxm" });
+    // 812 GB over 72 GB: 12 GPUs -> two nodes of 8
+    expect([p405.hardware.chips, p405.hardware.tensorParallel, p405.hardware.pipelineStages]).toEqual([16, 8, 2]);
+  });
+
+  it("too few chips is bad input that says what is needed", () => {
+    try {
+      predict({ model: "llama-3.1-70b", hardware: "cerebras-wse3", chips: 2 });
+      expect.unreachable();
+    } catch (err) {
+      expect(err).toBeInstanceOf(InputError);
+      expect((err as InputError).issues[0]?.expected).toMatch(/at least 4: .*GB needed.*88 GB available/);
+    }
+  });
+
+  it("a 10k-token prompt decodes slower per token than a 100-token one", () => {
+    for (const hardware of ["nvidia-h200", "cerebras-wse3"]) {
+      const short = predict({ model: "gpt-oss-120b", hardware, promptTokens: 100 });
+      const long = predict({ model: "gpt-oss-120b", hardware, promptTokens: 10_000 });
+      expect(long.decode.tokensPerSecondPerUser).toBeLessThan(short.decode.tokensPerSecondPerUser);
+    }
+  });
+
+  it("a wafer pipeline carries several users' tokens at once; GPU batching amortises weights", () => {
+    const w1 = predict({ model: "llama-3.1-8b", hardware: "cerebras-wse3", batch: 1, chips: 1 });
+    const w8 = predict({ model: "llama-3.1-8b", hardware: "cerebras-wse3", batch: 8, chips: 1 });
+    expect(w8.decode.tokensPerSecondPerUser).toBeWithinRel(w1.decode.tokensPerSecondPerUser, 0.02);
+    expect(w8.decode.aggregateTokensPerSecond).toBeWithinRel(8 * w1.decode.aggregateTokensPerSecond, 0.02);
+    const g1 = predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm", batch: 1 });
+    const g32 = predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm", batch: 32 });
+    expect(g32.decode.aggregateTokensPerSecond).toBeGreaterThan(10 * g1.decode.aggregateTokensPerSecond);
+  });
+
+  it("speculative decoding: more tokens per step, and the draft's cost shows", () => {
+    const base = predict({ model: "llama-3.1-70b", hardware: "nvidia-h200", chips: 8 });
+    const spec = predict({ model: "llama-3.1-70b", hardware: "nvidia-h200", chips: 8, speculation: { draftTokens: 4, acceptance: 0.8 } });
+    const withDraftModel = predict({ model: "llama-3.1-70b", hardware: "nvidia-h200", chips: 8, speculation: { draftTokens: 4, acceptance: 0.8 }, draftModel: "llama-3.1-8b" });
+    expect(spec.speculation?.tokensPerStep).toBeWithinRel((1 - 0.8 ** 5) / 0.2, 1e-12);
+    expect(spec.decode.tokensPerSecondPerUser).toBeGreaterThan(base.decode.tokensPerSecondPerUser);
+    expect(spec.breakdown.decode.draft).toBeGreaterThan(0);
+    expect(withDraftModel.breakdown.decode.draft).toBeGreaterThan(spec.breakdown.decode.draft);
+  });
+});
+
+// ---- properties ---------------------------------------------------------------------------
+
+const models: Model[] = ["llama-3.1-8b", "qwen3-32b", "gpt-oss-120b", "qwen3-235b-a22b"].map((id) => loadModel(id));
+const hardware: Hardware[] = ["nvidia-h100-sxm", "nvidia-h200", "nvidia-b200", "cerebras-wse3"].map((id) => loadHardware(id));
+
+const workload = fc.record({
+  batch: fc.integer({ min: 1, max: 128 }),
+  promptTokens: fc.integer({ min: 1, max: 32_000 }),
+  outputTokens: fc.integer({ min: 1, max: 4_000 }),
+});
+const choice = fc.record({ m: fc.integer({ min: 0, max: models.length - 1 }), h: fc.integer({ min: 0, max: hardware.length - 1 }) });
+
+/** The chips the more demanding side needs, so placement is the same on both sides of a comparison. */
+function chipsFor(model: Model, h: Hardware, w: { batch: number; promptTokens: number; outputTokens: number }): number {
+  return evaluate(prepareFrom(model, h, {}), w).hardware.chips;
+}
+
+function withScaled(h: Hardware, what: "bandwidth" | "compute", f: number): Hardware {
+  if (what === "bandwidth") return { ...h, memory: { ...h.memory, bandwidth: { ...h.memory.bandwidth, value: h.memory.bandwidth.value * f } } };
+  const compute = Object.fromEntries(Object.entries(h.compute).map(([k, v]) => [k, { ...v, value: v.value * f }])) as unknown as Hardware["compute"];
+  return { ...h, compute };
+}
+
+describe("properties (fast-check)", () => {
+  const runs = { numRuns: 60 };
+
+  it("no prediction beats the physical roofline of its hardware", () => {
+    fc.assert(fc.property(choice, workload, (c, w) => {
+      const p = evaluate(prepareFrom(models[c.m]!, hardware[c.h]!, {}), w);
+      expect(p.decode.tokensPerSecondPerUser).toBeLessThanOrEqual(p.decode.rooflineTokensPerSecondPerUser * (1 + 1e-9));
+    }), runs);
+  });
+
+  it("breakdown parts sum to the total", () => {
+    fc.assert(fc.property(choice, workload, (c, w) => {
+      const p = evaluate(prepareFrom(models[c.m]!, hardware[c.h]!, {}), w);
+      expect(total(p.breakdown.decode)).toBeWithinRel(p.decode.timePerOutputTokenSeconds, 1e-9);
+      expect(total(p.breakdown.prefill)).toBeWithinRel(p.prefill.seconds, 1e-9);
+    }), runs);
+  });
+
+  it("more bandwidth or compute is never slower", () => {
+    fc.assert(fc.property(choice, workload, fc.constantFrom("bandwidth" as const, "compute" as const), fc.double({ min: 1, max: 4, noNaN: true }), (c, w, what, f) => {
+      const model = models[c.m]!;
+      const h = hardware[c.h]!;
+      const chips = chipsFor(model, h, w);
+      const a = evaluate(prepareFrom(model, h, { chips }), w);
+      const b = evaluate(prepareFrom(model, withScaled(h, what, f), { chips }), w);
+      expect(b.decode.timePerOutputTokenSeconds).toBeLessThanOrEqual(a.decode.timePerOutputTokenSeconds * (1 + 1e-12));
+      expect(b.prefill.seconds).toBeLessThanOrEqual(a.prefill.seconds * (1 + 1e-12));
+    }), runs);
+  });
+
+  it("a longer context or a larger batch is never faster per user", () => {
+    fc.assert(fc.property(choice, workload, fc.integer({ min: 1, max: 8 }), (c, w, grow) => {
+      const big = { ...w, batch: w.batch * grow, promptTokens: w.promptTokens * grow };
+      const model = models[c.m]!;
+      const h = hardware[c.h]!;
+      const chips = chipsFor(model, h, big);
+      const a = evaluate(prepareFrom(model, h, { chips }), w);
+      const b = evaluate(prepareFrom(model, h, { chips }), big);
+      expect(b.decode.tokensPerSecondPerUser).toBeLessThanOrEqual(a.decode.tokensPerSecondPerUser * (1 + 1e-12));
+    }), runs);
+  });
+
+  it("more layers are never faster", () => {
+    fc.assert(fc.property(choice, workload, fc.integer({ min: 1, max: 8 }), (c, w, extra) => {
+      const model = models[c.m]!;
+      const g0 = model.arch.groups[0]!;
+      const deeper: Model = { ...model, arch: { ...model.arch, layers: model.arch.layers + extra, groups: [{ ...g0, count: g0.count + extra }, ...model.arch.groups.slice(1)] } };
+      const h = hardware[c.h]!;
+      const n = chipsFor(deeper, h, w);
+      const a = evaluate(prepareFrom(model, h, { chips: n }), w);
+      const b = evaluate(prepareFrom(deeper, h, { chips: n }), w);
+      expect(b.decode.tokensPerSecondPerUser).toBeLessThanOrEqual(a.decode.tokensPerSecondPerUser * (1 + 1e-12));
+    }), runs);
+  });
+});
