@@ -44,6 +44,7 @@ const IGNORED = new Set([
   "use_return_dict", "chunk_size_feed_forward", "problem_type", "id2label", "label2id", "bad_words_ids",
   "decoder_start_token_id", "sep_token_id", "task_specific_params", "image_token_id", "video_token_id",
   "vision_start_token_id", "vision_end_token_id", "moe_renormalize", "router_bias", "num_experts_per_token_group",
+  "_attn_implementation_autoset", "_attn_implementation", "attn_implementation",
 ]);
 
 const PHYSICS_HINT = /expert|moe|layer|head|hidden|intermediate|window|lora|rank|nextn|kv|sparse|dense|vocab|chunk|shared|embed|attn|attention|mlp|ffn|num_/i;
