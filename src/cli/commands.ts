@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { registerCalibrate } from "./calibrate.js";
 import { registerCompare } from "./compare.js";
 import { registerPredict } from "./predict.js";
 
@@ -6,4 +7,5 @@ import { registerPredict } from "./predict.js";
 export function register(program: Command, out: (s: string) => void): void {
   registerPredict(program, out);
   registerCompare(program, out);
+  registerCalibrate(program, out);
 }

@@ -21,7 +21,10 @@ describe("published anchors the engine must respect", () => {
   });
 
   it("Llama 3.1 8B bf16 batch 1 on one CS-3: 1,500 to 2,500 tok/s and not memory-bound", () => {
-    const p = predict({ model: "llama-3.1-8b", hardware: "cerebras-wse3" });
+    // The 1,800 tok/s figure was published for Cerebras's August 2024 software, so this checks that
+    // stack. The default (October 2024+) stack's fitted parameters also carry undisclosed speculative
+    // decoding gains of the large models it was fitted to (models/references/figures.yaml).
+    const p = predict({ model: "llama-3.1-8b", hardware: "cerebras-wse3", software: "cerebras-2024-08" });
     expect(p.hardware.chips).toBe(1);
     expect(p.decode.tokensPerSecondPerUser).toBeGreaterThanOrEqual(1500);
     expect(p.decode.tokensPerSecondPerUser).toBeLessThanOrEqual(2500);

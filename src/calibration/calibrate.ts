@@ -1,0 +1,198 @@
+import { loadHardware } from "../hardware/load.js";
+import { loadModel } from "../model/load.js";
+import { evaluate, prepareFrom, type Prediction, type Prepared } from "../engine/predict.js";
+import { PARAMETER_DEFS, parameterSetFor, type ParameterDef, type ParameterSet, type Params } from "../engine/parameters.js";
+import { fitLeastSquares } from "./fit.js";
+import { loadReferences, type Check, type Metric, type Reference } from "./references.js";
+
+/**
+ * Calibration: group references by the parameter set (hardware, software stack) they belong
+ * to, fit each set's fitted parameters by least squares on log error (each residual divided by
+ * its tolerance, so a vendor figure pulls less than a paper's), and report every reference's
+ * error and leave-one-out error (predicted by a fit that did not see it).
+ *
+ * Predicting a reference uses only its conditions; the published value enters the residual,
+ * never the prediction.
+ */
+export interface ReferenceResult {
+  readonly id: string;
+  readonly set: string;
+  readonly metric: Metric;
+  readonly kind: string;
+  readonly published: number;
+  readonly predicted: number;
+  readonly errorPct: number;
+  /** error when the reference is predicted by a fit that did not see it (= errorPct when not fitted) */
+  readonly looErrorPct: number;
+  readonly tolerancePct: number;
+  readonly withinTolerance: boolean;
+  readonly fitted: boolean;
+  readonly knownMiss?: string;
+  readonly source: string;
+}
+
+export interface CheckResult {
+  readonly id: string;
+  readonly op: string;
+  readonly published: number;
+  readonly predicted: number;
+  readonly pass: boolean;
+  readonly detail: string;
+}
+
+export interface SetResult {
+  readonly id: string;
+  readonly file: string;
+  readonly hardware: readonly string[];
+  readonly references: readonly string[];
+  readonly values: Readonly<Record<string, number>>;
+  readonly mapePct: number;
+  readonly looMapePct: number;
+}
+
+export interface CalibrationReport {
+  readonly references: readonly ReferenceResult[];
+  readonly checks: readonly CheckResult[];
+  readonly sets: readonly SetResult[];
+  /** over the fitted references */
+  readonly mapePct: number;
+  readonly looMapePct: number;
+  readonly fitted: boolean;
+}
+
+export function metricOf(p: Prediction, metric: Metric): number {
+  switch (metric) {
+    case "decode.tokensPerSecondPerUser": return p.decode.tokensPerSecondPerUser;
+    case "prefill.seconds": return p.prefill.seconds;
+    case "ttftSeconds": return p.ttftSeconds;
+  }
+}
+
+interface Case {
+  readonly ref: Reference | Check;
+  readonly prepared: Prepared;
+}
+
+function prepareCase(ref: Reference | Check): Case {
+  const c = ref.conditions;
+  const model = loadModel(c.model);
+  const hw = loadHardware(c.hardware);
+  return {
+    ref,
+    prepared: prepareFrom(model, hw, { software: c.software, ...(c.chips !== undefined ? { chips: c.chips } : {}), ...(c.precision !== undefined ? { precision: c.precision } : {}) }),
+  };
+}
+
+/** Predicts a case's metric with the given parameter values. The published value is not an input. */
+export function predictCase(c: Case, params: Params, batch?: number): number {
+  const k = c.ref.conditions;
+  return metricOf(evaluate({ ...c.prepared, params }, { batch: batch ?? k.batch, promptTokens: k.promptTokens, outputTokens: k.outputTokens }), c.ref.metric);
+}
+
+function fittedDefs(set: ParameterSet): ParameterDef[] {
+  return PARAMETER_DEFS.filter((d) => d.kind === set.kind && d.fitted);
+}
+
+function fitSet(set: ParameterSet, cases: readonly Case[], start: Params): Params {
+  const defs = fittedDefs(set);
+  const withValues = (x: number[]): Params => ({ ...start, ...Object.fromEntries(defs.map((d, i) => [d.name, x[i]!])) });
+  const residuals = (x: number[]) => {
+    const params = withValues(x);
+    return cases.map((c) => {
+      const r = c.ref as Reference;
+      return Math.log(predictCase(c, params) / r.published) / Math.log(1 + r.tolerancePct / 100);
+    });
+  };
+  const res = fitLeastSquares(residuals, defs.map((d) => start[d.name]!), defs.map((d) => ({ lo: d.bounds[0], hi: d.bounds[1] })));
+  return withValues(res.values);
+}
+
+const pct = (pred: number, pub: number) => (100 * (pred - pub)) / pub;
+const mape = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + Math.abs(x), 0) / xs.length);
+
+/**
+ * Runs the calibration. `refit: false` reports the stored parameters (what predictions use);
+ * leave-one-out always refits, since it is about how well a fit generalises.
+ */
+export function calibrate(opts: { refit: boolean; file?: string } = { refit: true }): CalibrationReport {
+  const { references, checks } = loadReferences(opts.file);
+  const cases = references.map(prepareCase);
+  const bySet = new Map<string, { set: ParameterSet; cases: Case[] }>();
+  for (const c of cases) {
+    const set = c.prepared.parameterSet;
+    const key = set.file;
+    if (!bySet.has(key)) bySet.set(key, { set, cases: [] });
+    bySet.get(key)!.cases.push(c);
+  }
+  const results: ReferenceResult[] = [];
+  const sets: SetResult[] = [];
+  const fittedParams = new Map<string, Params>();
+  for (const { set, cases: all } of bySet.values()) {
+    const stored = all[0]!.prepared.params;
+    const train = all.filter((c) => (c.ref as Reference).fit);
+    const params = opts.refit && train.length > 0 ? fitSet(set, train, stored) : stored;
+    fittedParams.set(set.file, params);
+    const setRows: ReferenceResult[] = [];
+    for (const c of all) {
+      const r = c.ref as Reference;
+      const predicted = predictCase(c, params);
+      let looPredicted = predicted;
+      if (r.fit) {
+        const rest = train.filter((t) => t !== c);
+        looPredicted = rest.length > 0 ? predictCase(c, fitSet(set, rest, params)) : predictCase(c, stored);
+      }
+      const errorPct = pct(predicted, r.published);
+      setRows.push({
+        id: r.id, set: `${set.hardware.join(",")}/${set.software.id}`, metric: r.metric, kind: r.kind,
+        published: r.published, predicted, errorPct, looErrorPct: pct(looPredicted, r.published),
+        tolerancePct: r.tolerancePct, withinTolerance: Math.abs(errorPct) <= r.tolerancePct, fitted: r.fit,
+        ...(r.knownMiss ? { knownMiss: r.knownMiss } : {}), source: r.source,
+      });
+    }
+    results.push(...setRows);
+    const fitRows = setRows.filter((x) => x.fitted);
+    sets.push({
+      id: set.software.id, file: set.file, hardware: set.hardware, references: fitRows.map((x) => x.id),
+      values: Object.fromEntries(fittedDefs(set).map((d) => [d.name, params[d.name]!])),
+      mapePct: mape(fitRows.map((x) => x.errorPct)), looMapePct: mape(fitRows.map((x) => x.looErrorPct)),
+    });
+  }
+  const checkResults = checks.map((ch) => runCheck(prepareCase(ch), fittedParams));
+  const fitRows = results.filter((r) => r.fitted);
+  return {
+    references: results, checks: checkResults, sets,
+    mapePct: mape(fitRows.map((r) => r.errorPct)), looMapePct: mape(fitRows.map((r) => r.looErrorPct)),
+    fitted: opts.refit,
+  };
+}
+
+function runCheck(c: Case, fitted: Map<string, Params>): CheckResult {
+  const ch = c.ref as Check;
+  const params = fitted.get(c.prepared.parameterSet.file) ?? c.prepared.params;
+  const predicted = predictCase(c, params);
+  if (ch.op === ">") return { id: ch.id, op: ch.op, published: ch.published, predicted, pass: predicted > ch.published, detail: `predicted ${predicted.toFixed(0)} at the stated conditions` };
+  if (ch.op === "<") return { id: ch.id, op: ch.op, published: ch.published, predicted, pass: predicted < ch.published, detail: `predicted ${predicted.toFixed(0)}` };
+  // reachable: is the published per-user speed between batch 1 and the largest batch that fits?
+  let lo = 1;
+  let hi = 1;
+  const fits = (b: number) => {
+    try {
+      return predictCase(c, params, b);
+    } catch {
+      return undefined;
+    }
+  };
+  while (hi < 1 << 16 && fits(hi * 2) !== undefined) hi *= 2;
+  const atMax = fits(hi)!;
+  const at1 = fits(1)!;
+  if (!(at1 >= ch.published && atMax <= ch.published)) {
+    return { id: ch.id, op: ch.op, published: ch.published, predicted: at1, pass: false, detail: `per-user speed spans ${atMax.toFixed(0)} (batch ${hi}) to ${at1.toFixed(0)} (batch 1)` };
+  }
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fits(mid)! >= ch.published) lo = mid; else hi = mid;
+  }
+  return { id: ch.id, op: ch.op, published: ch.published, predicted: fits(lo)!, pass: true, detail: `reached at batch ${lo} (${fits(lo)!.toFixed(1)} tok/s per user); batch 1 gives ${at1.toFixed(0)}` };
+}
+
+export { parameterSetFor };
