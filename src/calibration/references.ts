@@ -23,7 +23,8 @@ export interface Conditions {
   readonly outputTokens: number;
 }
 
-export interface Reference {
+/** What a reference and a check share: the figure, where it comes from, its conditions. */
+interface Figure {
   readonly id: string;
   readonly metric: Metric;
   readonly published: number;
@@ -33,22 +34,18 @@ export interface Reference {
   readonly quote?: string;
   readonly conditions: Conditions;
   readonly assumed?: Readonly<Record<string, string>>;
+}
+
+/** A figure the parameters are fitted to (fit: true) or checked against. */
+export interface Reference extends Figure {
   readonly tolerancePct: number;
   readonly fit: boolean;
   readonly knownMiss?: string;
 }
 
-export interface Check {
-  readonly id: string;
-  readonly metric: Metric;
+/** A seed figure checked as a bound: above, below, or reachable within the batch range. */
+export interface Check extends Figure {
   readonly op: ">" | "<" | "reachable";
-  readonly published: number;
-  readonly kind: ReferenceKind;
-  readonly date: string;
-  readonly source: string;
-  readonly quote?: string;
-  readonly conditions: Conditions;
-  readonly assumed?: Readonly<Record<string, string>>;
 }
 
 const CONDITIONS: Spec = {
