@@ -2,6 +2,7 @@
 // Run with `npm run bench` (it builds dist/ first).
 import { performance } from "node:perf_hooks";
 import { evaluate, loadHardware, loadModel, predict, prepareFrom } from "../dist/index.js";
+import { benchCharts } from "./charts.js";
 
 function rate(label, n, fn) {
   for (let i = 0; i < 100; i++) fn(i); // warm-up
@@ -23,3 +24,4 @@ const wafer = prepareFrom(model, loadHardware("cerebras-wse3"), { chips: 4 });
 rate("evaluate (full Prediction object), GPU, 70B, 8 x H200", 20_000, (i) => evaluate(gpu, { batch: 1 + (i & 7), promptTokens: 1024 + i % 4096, outputTokens: 256 }));
 rate("evaluate (full Prediction object), wafer, 70B, 4 x CS-3", 20_000, (i) => evaluate(wafer, { batch: 1 + (i & 7), promptTokens: 1024 + i % 4096, outputTokens: 256 }));
 rate("predict from ids (loads descriptions each time)", 200, () => predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm" }));
+await benchCharts();

@@ -13,3 +13,7 @@ export type { Hardware } from "./hardware/types.js";
 export { InputError, formatIssue, type Issue } from "./errors.js";
 export { listIds } from "./registry.js";
 export type { Bytes, Seconds, BytesPerSecond, FlopPerSecond, Flop, Quantity } from "./units/quantity.js";
+export { applyStack, loadStack, type StackedPrediction, type Stack, type TtftBreakdown } from "./stack/index.js";
+export { simulateSession, loadTask, solved, breakEven, expectedSecondsToSolve, type SessionResult, type TaskProfile, type SolvedResult } from "./agent/index.js";
+export { specsFromInputs, readChartInputs, batchTradeoffSpec, hardwareBarsSpec, ttftBreakdownSpec, perTokenBreakdownSpec, calibrationSpec, sessionTimelineSpec, sweepSpec, toChartJs, CHART_SETS, engineSpecs, PALETTE, type ChartSpec, type CalibrationResult, type SessionTimeline, type SweepResult } from "./charts/index.js";
+export { calibrate, loadReferences, type CalibrationReport, type ReferenceResult } from "./calibration/index.js";

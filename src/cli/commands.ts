@@ -1,11 +1,15 @@
 import type { Command } from "commander";
 import { registerCalibrate } from "./calibrate.js";
+import { registerChart } from "./chart.js";
 import { registerCompare } from "./compare.js";
 import { registerPredict } from "./predict.js";
+import { registerSession } from "./session.js";
 
 /** Every command but `list`. Each imports the engine lazily inside its action. */
 export function register(program: Command, out: (s: string) => void): void {
   registerPredict(program, out);
   registerCompare(program, out);
+  registerChart(program, out);
   registerCalibrate(program, out);
+  registerSession(program, out);
 }

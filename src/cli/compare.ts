@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Prediction } from "../engine/predict.js";
 import { formatCount, formatSeconds, formatSi } from "../units/format.js";
-import { addPredictionOptions, toPredictOptions, type PredictFlags } from "./predict.js";
+import { addPredictionOptions, toPredictOptions, withStackFlag, type PredictFlags } from "./predict.js";
 import { renderTable } from "./table.js";
 
 export function renderComparison(title: string, ps: readonly Prediction[]): string {
@@ -23,7 +23,7 @@ export function registerCompare(program: Command, out: (s: string) => void): voi
     .requiredOption("--hardware <ids>", "comma-separated hardware ids or files")
     .action(async (f: PredictFlags) => {
       const { predict } = await import("../engine/predict.js");
-      const ps = f.hardware.split(",").map((h) => predict(toPredictOptions(f, h.trim())));
+      const ps = await Promise.all(f.hardware.split(",").map((h) => withStackFlag(predict(toPredictOptions(f, h.trim())), f.stack)));
       if (f.json) out(JSON.stringify(ps, null, 2));
       else out(renderComparison(`${f.model}: batch ${f.batch}, prompt ${formatCount(f.promptTokens)}, output ${formatCount(f.outputTokens)} tokens`, ps));
     });

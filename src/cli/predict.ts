@@ -20,6 +20,7 @@ export interface PredictFlags {
   specAcceptance?: number;
   specDraftModel?: string;
   software?: string;
+  stack?: string;
   json?: boolean;
 }
 
@@ -37,6 +38,7 @@ export function addPredictionOptions(cmd: Command, opts: { hardwareRequired: boo
     .option("--spec-acceptance <A>", "speculative decoding: probability each draft token is accepted", fraction("--spec-acceptance"))
     .option("--spec-draft-model <id|file>", "draft model for speculative decoding; default: a one-layer draft head")
     .option("--software <id>", "software stack whose fitted parameters to use; default: the hardware's default")
+    .option("--stack <id|file>", "serving stack (models/stacks) whose overheads are added to TTFT and per-token time; default: none")
     .option("--json", "one JSON object instead of a table");
 }
 
@@ -61,6 +63,18 @@ export function toPredictOptions(f: PredictFlags, hardware = f.hardware): Predic
 const PART_LABELS: Readonly<Record<string, string>> = {
   compute: "compute", memory: "memory (weights, KV)", mesh: "mesh hops", sync: "sync / all-reduce start",
   interconnect: "chip-to-chip", overhead: "step overhead", draft: "draft model",
+};
+
+/** Adds the serving stack named by --stack, if any (src/stack, loaded only when asked). */
+export async function withStackFlag(p: Prediction, stack: string | undefined): Promise<Prediction> {
+  if (stack === undefined) return p;
+  const { applyStack } = await import("../stack/index.js");
+  return applyStack(p, stack);
+}
+
+const TTFT_LABELS: Readonly<Record<string, string>> = {
+  network: "network", sessionStartup: "session start-up", requestHandling: "request handling", queueing: "queueing",
+  prefill: "prefill", firstDecodeStep: "first decode step",
 };
 
 export function renderPrediction(p: Prediction): string {
@@ -88,6 +102,13 @@ export function renderPrediction(p: Prediction): string {
   const parts = Object.entries(p.breakdown.decode).filter(([, v]) => v > 0);
   const tot = parts.reduce((s, [, v]) => s + v, 0);
   lines.push(renderTable(["part", "time", "share"], parts.map(([k, v]) => [PART_LABELS[k] ?? k, formatSeconds(v), `${((100 * v) / tot).toFixed(1)}%`]), [false, true, true]));
+  const ttft = (p.breakdown as { ttft?: Readonly<Record<string, number>> }).ttft;
+  const stack = (p as { stack?: { id: string; perTokenOverheadSeconds: number } }).stack;
+  if (ttft && stack) {
+    lines.push("");
+    lines.push(`where time to first token goes (stack ${stack.id}; its per-token overhead ${formatSeconds(stack.perTokenOverheadSeconds)} is in the time per output token)`);
+    lines.push(renderTable(["part", "time", "share"], Object.entries(ttft).map(([k, v]) => [TTFT_LABELS[k] ?? k, formatSeconds(v), `${((100 * v) / p.ttftSeconds).toFixed(1)}%`]), [false, true, true]));
+  }
   return lines.join("\n");
 }
 
@@ -95,7 +116,7 @@ export function registerPredict(program: Command, out: (s: string) => void): voi
   addPredictionOptions(program.command("predict").description("predict decode speed, throughput, prefill and time to first token, with a breakdown"))
     .action(async (f: PredictFlags) => {
       const { predict } = await import("../engine/predict.js");
-      const p = predict(toPredictOptions(f));
+      const p = await withStackFlag(predict(toPredictOptions(f)), f.stack);
       out(f.json ? JSON.stringify(p, null, 2) : renderPrediction(p));
     });
 }

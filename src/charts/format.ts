@@ -1,0 +1,59 @@
+import type { Prediction } from "../engine/predict.js";
+import { formatCount } from "../units/format.js";
+
+/** A readable time unit for a chart whose largest value is `maxSeconds`. */
+export function timeUnit(maxSeconds: number): { readonly unit: string; readonly factor: number } {
+  if (maxSeconds >= 120) return { unit: "min", factor: 1 / 60 };
+  if (maxSeconds >= 1) return { unit: "s", factor: 1 };
+  if (maxSeconds >= 1e-3) return { unit: "ms", factor: 1e3 };
+  return { unit: "us", factor: 1e6 };
+}
+
+/** Three significant digits, thousands separators: for table cells. */
+export function num(v: number): string {
+  return formatCount(v, 3);
+}
+
+export function hardwareLabel(p: Prediction): string {
+  return `${p.hardware.chips} x ${p.hardware.id}`;
+}
+
+/** "prompt 8,192, output 256 tokens, batch 1" */
+export function workloadText(p: Prediction, withBatch = true): string {
+  const w = p.workload;
+  return `${p.model.id}: prompt ${formatCount(w.promptTokens)}, output ${formatCount(w.outputTokens)} tokens${withBatch ? `, batch ${w.batch}` : ""}`;
+}
+
+/**
+ * The source line for charts of engine predictions: the program version, the figures used
+ * (hardware and model descriptions) and, as "the version of the calibration", each parameter
+ * set's software stack with the provenance (method and date) it was stored with.
+ */
+export function predictionSource(ps: readonly Prediction[], version: string): string {
+  const sets = new Map<string, string>();
+  for (const p of ps) {
+    const key = `${p.hardware.id}/${p.software.id}`;
+    if (!sets.has(key)) sets.set(key, `${p.software.id} on ${p.hardware.id} (${p.software.provenance.method} ${p.software.provenance.date})`);
+  }
+  const models = [...new Set(ps.map((p) => `${p.model.id}${p.model.assumption ? " (assumed architecture)" : ""}`))];
+  return [
+    `Source: wafersim ${version} engine predictions from models/hardware and models/llm`,
+    `model ${models.join(", ")}`,
+    `calibration: ${[...sets.values()].join(", ")}`,
+  ].join("; ");
+}
+
+/** Splits a long source line at "; " or ", " into lines of at most `max` characters. */
+export function wrapSource(text: string, max = 150): string[] {
+  const lines: string[] = [];
+  let line = "";
+  for (const part of text.split(/(?<=; |, )/)) {
+    if (line !== "" && line.length + part.length > max) {
+      lines.push(line.trimEnd());
+      line = "";
+    }
+    line += part;
+  }
+  if (line.trim() !== "") lines.push(line.trimEnd());
+  return lines;
+}

@@ -1,0 +1,127 @@
+/**
+ * One self-contained HTML report: every chart of a scenario drawn in the browser by Chart.js
+ * (inlined from node_modules, no network), with tooltips and the table of numbers under each
+ * chart. The page sets `window.wafersimCharts` to the ids of the charts it drew (the browser
+ * test reads it).
+ */
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import { toChartJs } from "./chartjs.js";
+import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter } from "./plugins.js";
+import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from "./spec.js";
+
+/** Chart.js's UMD build as shipped in node_modules. */
+export function chartJsSource(): string {
+  const main = createRequire(import.meta.url).resolve("chart.js");
+  return readFileSync(join(dirname(main), "chart.umd.min.js"), "utf8");
+}
+
+function esc(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" })[c]!);
+}
+
+/** JSON that is safe inside a <script> element. */
+function scriptJson(v: unknown): string {
+  return JSON.stringify(v).replace(/</g, "\\u003c").replace(/\u2028/g, "\\u2028").replace(/\u2029/g, "\\u2029");
+}
+
+function tableHtml(spec: ChartSpec): string {
+  const head = spec.table.columns.map((c) => `<th>${esc(c)}</th>`).join("");
+  const body = spec.table.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("\n");
+  return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
+}
+
+// Runs in the page: attaches plugins and unit-aware tooltips, draws every chart.
+const PAGE_SCRIPT = `
+(function () {
+  var charts = JSON.parse(document.getElementById("wafersim-data").textContent);
+  var plugins = [
+    { id: "wafersimBackground", beforeDraw: HOOK_FILL },
+    { id: "wafersimSource", afterDraw: HOOK_SOURCE },
+    { id: "wafersimPointLabels", afterDatasetsDraw: HOOK_LABELS }
+  ];
+  function fmt(v) {
+    if (typeof v !== "number" || !isFinite(v)) return String(v);
+    return Number(v.toPrecision(4)).toLocaleString("en-US", { maximumFractionDigits: 6 });
+  }
+  function withUnit(v, unit) { return fmt(v) + (unit ? " " + unit : ""); }
+  window.wafersimCharts = [];
+  charts.forEach(function (c) {
+    var cfg = c.config;
+    cfg.plugins = plugins;
+    cfg.options.plugins.legend.labels.filter = HOOK_LEGEND;
+    cfg.options.plugins.tooltip.callbacks = {
+      label: function (ctx) {
+        var raw = ctx.raw || {};
+        var p = ctx.parsed;
+        var name = ctx.dataset.label + (raw.label ? " " + raw.label : "");
+        if (p._custom && typeof p._custom.barStart === "number") {
+          return name + ": " + withUnit(p._custom.barStart, c.valueUnit) + " to " + withUnit(p._custom.barEnd, c.valueUnit);
+        }
+        var v = c.horizontal ? p.x : p.y;
+        if (c.xNumeric) return name + ": " + withUnit(v, c.valueUnit) + " at " + c.xTitle + " " + withUnit(p.x, c.xUnit);
+        return name + ": " + withUnit(v, c.valueUnit);
+      }
+    };
+    var canvas = document.getElementById("chart-" + c.id);
+    new Chart(canvas.getContext("2d"), cfg);
+    window.wafersimCharts.push(c.id);
+  });
+})();
+`;
+
+export interface ReportOptions {
+  readonly title: string;
+  /** a line under the title, e.g. what the scenario is */
+  readonly description?: string;
+}
+
+export function buildHtml(specs: readonly ChartSpec[], opts: ReportOptions): string {
+  const data = specs.map((s) => ({
+    id: s.id,
+    config: toChartJs(s),
+    horizontal: s.horizontal ?? false,
+    valueUnit: s.horizontal ? s.x.unit : s.y.unit,
+    xNumeric: !s.horizontal && s.x.scale !== "category",
+    xTitle: s.x.title,
+    xUnit: s.x.unit,
+  }));
+  const script = PAGE_SCRIPT
+    .replace("HOOK_FILL", () => wafersimFillBackground.toString())
+    .replace("HOOK_SOURCE", () => wafersimDrawSource.toString())
+    .replace("HOOK_LABELS", () => wafersimDrawPointLabels.toString())
+    .replace("HOOK_LEGEND", () => wafersimLegendFilter.toString());
+  const sections = specs.map((s) => `<section id="${esc(s.id)}">
+<canvas id="chart-${esc(s.id)}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="${esc(s.title)}"></canvas>
+<p class="source">${esc(s.source)}</p>
+${tableHtml(s)}
+</section>`).join("\n");
+  return `<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; img-src data:">
+<title>${esc(opts.title)}</title>
+<style>
+body { font-family: 'DejaVu Sans', Arial, sans-serif; margin: 24px; color: #111; background: #fff; }
+section { margin: 0 0 48px 0; }
+canvas { display: block; border: 1px solid #ddd; }
+table { border-collapse: collapse; margin-top: 12px; font-size: 14px; }
+th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }
+th:first-child, td:first-child { text-align: left; }
+th { background: #f2f2f2; }
+.source { font-size: 12px; color: #333; max-width: 1200px; }
+</style>
+</head>
+<body>
+<h1>${esc(opts.title)}</h1>
+${opts.description ? `<p>${esc(opts.description)}</p>` : ""}
+${sections}
+<script>${chartJsSource().replace(/<\/script/gi, () => "<\\/script")}</script>
+<script type="application/json" id="wafersim-data">${scriptJson(data)}</script>
+<script>${script}</script>
+</body>
+</html>
+`;
+}

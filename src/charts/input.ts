@@ -1,0 +1,249 @@
+/**
+ * Reading a results.json for `wafersim chart`: the JSON other commands print, recognised by
+ * its shape. These are machine outputs, so fields this module does not draw are ignored; every
+ * field it draws is checked, and problems name the file, the field path, the value and what
+ * was expected.
+ *
+ * Accepted:
+ * - `wafersim calibrate --json`: `{ references: [{ id, published, predicted, errorPct, looErrorPct?, tolerancePct? }], mapePct, looMapePct }`
+ * - `wafersim session --json`: `{ wallSeconds, turns: [turn], split? }`, a list of them, or
+ *   `{ sessions: [{ label, wallSeconds, turns }] }`; a turn is src/agent's TurnResult
+ *   (`startSeconds`, `ttft: {network, sessionStartup, requestHandling, queueing, prefill, firstDecodeStep}`,
+ *   `decodeSeconds`, `streamingSeconds`, `toolSeconds`), or `{ overheadSeconds, modelSeconds, toolSeconds }`
+ *   (laid out in that order), or `{ segments: [{ kind: model|tool|overhead, seconds }] }`
+ * - a sweep: `{ x: {name, unit}, series?: {name, unit}, metric: {name, unit}, points: [{ x, series?, value }] }`
+ * - `wafersim predict --json` or `compare --json`: a prediction or a list of them
+ * - a bundle: `{ calibration?, sessions?, sweep?, predictions? }` of the above
+ */
+import type { Prediction } from "../engine/predict.js";
+import { InputError, show, type Issue } from "../errors.js";
+import type { CalibrationResult, CalibrationRow } from "./calibration.js";
+import type { Segment, SegmentKind, SessionTimeline } from "./session.js";
+import type { SweepAxis, SweepResult } from "./sweep.js";
+
+export interface ChartInputs {
+  readonly predictions?: readonly Prediction[];
+  readonly calibration?: CalibrationResult;
+  readonly sessions?: readonly SessionTimeline[];
+  readonly sweep?: SweepResult;
+}
+
+type Obj = Record<string, unknown>;
+
+class Reader {
+  readonly issues: Issue[] = [];
+  constructor(readonly file: string) {}
+  bad(path: string, v: unknown, problem: string, expected: string): undefined {
+    this.issues.push({ file: this.file, path, problem, got: show(v), expected });
+    return undefined;
+  }
+  obj(v: unknown, path: string): Obj | undefined {
+    return v !== null && typeof v === "object" && !Array.isArray(v) ? (v as Obj) : this.bad(path, v, "wrong type", "an object");
+  }
+  list(v: unknown, path: string): unknown[] | undefined {
+    return Array.isArray(v) ? v : this.bad(path, v, "wrong type", "a list");
+  }
+  num(o: Obj, key: string, path: string, opts: { optional?: boolean; min?: number; positive?: boolean } = {}): number | undefined {
+    const v = o[key];
+    const at = path === "" ? key : `${path}.${key}`;
+    if (v === undefined && opts.optional) return undefined;
+    if (typeof v !== "number" || !Number.isFinite(v)) return this.bad(at, v, v === undefined ? "missing" : "wrong type", "a finite number");
+    if (opts.min !== undefined && v < opts.min) return this.bad(at, v, "too small", `at least ${opts.min}`);
+    if (opts.positive && !(v > 0)) return this.bad(at, v, "must be positive", "a number greater than zero (the chart's axes are logarithmic)");
+    return v;
+  }
+  str(o: Obj, key: string, path: string): string | undefined {
+    const v = o[key];
+    const at = path === "" ? key : `${path}.${key}`;
+    return typeof v === "string" && v.trim() !== "" ? v : this.bad(at, v, v === undefined ? "missing" : "wrong type", "some text");
+  }
+}
+
+function calibration(r: Reader, o: Obj, path: string): CalibrationResult | undefined {
+  const refs = r.list(o["references"], `${path}references`) ?? [];
+  const rows: CalibrationRow[] = [];
+  refs.forEach((x, i) => {
+    const p = `${path}references.${i}`;
+    const ro = r.obj(x, p);
+    if (!ro) return;
+    const id = r.str(ro, "id", p);
+    const published = r.num(ro, "published", p, { positive: true });
+    const predicted = r.num(ro, "predicted", p, { positive: true });
+    const errorPct = r.num(ro, "errorPct", p);
+    const loo = r.num(ro, "looErrorPct", p, { optional: true });
+    const tol = r.num(ro, "tolerancePct", p, { optional: true, min: 0 });
+    if (id === undefined || published === undefined || predicted === undefined || errorPct === undefined) return;
+    rows.push({ id, published, predicted, errorPct, ...(loo !== undefined ? { looErrorPct: loo } : {}), ...(tol !== undefined ? { tolerancePct: tol } : {}) });
+  });
+  const mapePct = r.num(o, "mapePct", path.replace(/\.$/, ""));
+  const looMapePct = r.num(o, "looMapePct", path.replace(/\.$/, ""));
+  if (refs.length === 0) r.bad(`${path}references`, refs, "empty", "at least one reference");
+  if (mapePct === undefined || looMapePct === undefined) return undefined;
+  return { references: rows, mapePct, looMapePct };
+}
+
+const KINDS: readonly SegmentKind[] = ["model", "tool", "overhead"];
+
+function session(r: Reader, o: Obj, path: string, label: string): SessionTimeline | undefined {
+  const wall = r.num(o, "wallSeconds", path.replace(/\.$/, ""), { min: 0 });
+  const turns = r.list(o["turns"], `${path}turns`) ?? [];
+  const segments: Segment[] = [];
+  let t = 0;
+  const add = (kind: SegmentKind, seconds: number) => {
+    segments.push({ kind, startSeconds: t, seconds });
+    t += seconds;
+  };
+  turns.forEach((x, i) => {
+    const p = `${path}turns.${i}`;
+    const to = r.obj(x, p);
+    if (!to) return;
+    if (to["ttft"] !== undefined && to["decodeSeconds"] !== undefined) {
+      liveTurn(r, to, p, add, (at) => {
+        if (at > t) add("overhead", at - t); // session opening before the first turn
+      });
+      return;
+    }
+    if (to["segments"] !== undefined) {
+      (r.list(to["segments"], `${p}.segments`) ?? []).forEach((g, j) => {
+        const gp = `${p}.segments.${j}`;
+        const go = r.obj(g, gp);
+        if (!go) return;
+        const kind = go["kind"];
+        const seconds = r.num(go, "seconds", gp, { min: 0 });
+        if (typeof kind !== "string" || !KINDS.includes(kind as SegmentKind)) r.bad(`${gp}.kind`, kind, "not a known kind", KINDS.join(", "));
+        else if (seconds !== undefined) add(kind as SegmentKind, seconds);
+      });
+      return;
+    }
+    const overhead = r.num(to, "overheadSeconds", p, { min: 0 });
+    const model = r.num(to, "modelSeconds", p, { min: 0 });
+    const tool = r.num(to, "toolSeconds", p, { min: 0 });
+    if (overhead === undefined || model === undefined || tool === undefined) return;
+    add("overhead", overhead);
+    add("model", model);
+    add("tool", tool);
+  });
+  if (wall === undefined) return undefined;
+  return { label, wallSeconds: Math.max(wall, t), turns: turns.length, segments };
+}
+
+/**
+ * A turn as src/agent's `simulateSession` reports it: stack parts of the time to first token
+ * (network, session start-up, request handling, queueing) and streaming overhead are overhead;
+ * prefill, the first decode step and the rest of decode are model; then the tool.
+ */
+function liveTurn(r: Reader, to: Obj, p: string, add: (k: SegmentKind, s: number) => void, startAt: (s: number) => void): void {
+  const start = r.num(to, "startSeconds", p, { min: 0 });
+  const tt = r.obj(to["ttft"], `${p}.ttft`);
+  const decode = r.num(to, "decodeSeconds", p, { min: 0 });
+  const streaming = r.num(to, "streamingSeconds", p, { min: 0 });
+  const tool = r.num(to, "toolSeconds", p, { min: 0 });
+  if (!tt) return;
+  const v = ["network", "sessionStartup", "requestHandling", "queueing", "prefill", "firstDecodeStep"].map((k) => r.num(tt, k, `${p}.ttft`, { min: 0 }));
+  if (start === undefined || decode === undefined || streaming === undefined || tool === undefined || v.some((x) => x === undefined)) return;
+  const [network, startup, handling, queueing, prefill, first] = v as number[];
+  startAt(start);
+  add("overhead", network! + startup! + handling! + queueing!);
+  add("model", prefill! + first! + decode);
+  add("overhead", streaming);
+  add("tool", tool);
+}
+
+function sessionLabel(o: Obj): string {
+  const m = o["model"] as Obj | undefined;
+  const h = o["hardware"] as Obj | undefined;
+  const st = o["stack"] as Obj | null | undefined;
+  if (m && h && typeof m["id"] === "string" && typeof h["id"] === "string") {
+    return `${m["id"]} on ${typeof h["chips"] === "number" ? `${h["chips"]} x ` : ""}${h["id"]}${st && typeof st["id"] === "string" ? ` (${st["id"]})` : ""}`;
+  }
+  return "session";
+}
+
+function axis(r: Reader, v: unknown, path: string): SweepAxis | undefined {
+  const o = r.obj(v, path);
+  if (!o) return undefined;
+  const name = r.str(o, "name", path);
+  const unit = o["unit"] === undefined ? "" : typeof o["unit"] === "string" ? o["unit"] : r.bad(`${path}.unit`, o["unit"], "wrong type", "a unit as text, or nothing");
+  return name === undefined || unit === undefined ? undefined : { name, unit };
+}
+
+function sweep(r: Reader, o: Obj, path: string): SweepResult | undefined {
+  const x = axis(r, o["x"], `${path}x`);
+  const metric = axis(r, o["metric"], `${path}metric`);
+  const series = o["series"] === undefined ? undefined : axis(r, o["series"], `${path}series`);
+  const points: { x: number; series?: number | string; value: number }[] = [];
+  (r.list(o["points"], `${path}points`) ?? []).forEach((v, i) => {
+    const p = `${path}points.${i}`;
+    const po = r.obj(v, p);
+    if (!po) return;
+    const px = r.num(po, "x", p);
+    const value = r.num(po, "value", p);
+    const s = po["series"];
+    if (s !== undefined && typeof s !== "string" && (typeof s !== "number" || !Number.isFinite(s))) r.bad(`${p}.series`, s, "wrong type", "a number or text");
+    if (px !== undefined && value !== undefined) points.push({ x: px, value, ...(typeof s === "string" || typeof s === "number" ? { series: s } : {}) });
+  });
+  if (!x || !metric || (o["series"] !== undefined && !series)) return undefined;
+  return { x, metric, points, ...(series ? { series } : {}) };
+}
+
+function looksLikePrediction(v: unknown): boolean {
+  const o = v as Obj | null;
+  return !!o && typeof o === "object" && typeof o["decode"] === "object" && typeof o["breakdown"] === "object" && typeof o["hardware"] === "object" && typeof o["software"] === "object";
+}
+
+function predictions(r: Reader, v: unknown, path: string): Prediction[] | undefined {
+  const list = Array.isArray(v) ? v : [v];
+  const bad = list.findIndex((p) => !looksLikePrediction(p));
+  if (bad >= 0) return r.bad(Array.isArray(v) ? `${path}${bad}` : path.replace(/\.$/, ""), list[bad], "not a prediction", "the JSON of `wafersim predict --json` (model, hardware, software, decode, breakdown, ...)");
+  return list as Prediction[];
+}
+
+/** Recognises what a parsed results.json holds; throws an InputError naming every problem. */
+export function readChartInputs(data: unknown, file: string): ChartInputs {
+  const r = new Reader(file);
+  let out: ChartInputs = {};
+  if (Array.isArray(data) && data.length > 0 && data.every((d) => d !== null && typeof d === "object" && "turns" in d)) {
+    // several `session --json` outputs, e.g. Spark and Codex
+    const sessions = data.flatMap((d, i) => {
+      const s = session(r, d as Obj, `${i}.`, sessionLabel(d as Obj));
+      return s ? [s] : [];
+    });
+    out = { sessions };
+  } else if (Array.isArray(data)) {
+    const ps = predictions(r, data, "");
+    if (ps) out = { predictions: ps };
+  } else if (data !== null && typeof data === "object") {
+    const o = data as Obj;
+    if ("references" in o) {
+      const c = calibration(r, o, "");
+      if (c) out = { calibration: c };
+    } else if ("turns" in o) {
+      const s = session(r, o, "", sessionLabel(o));
+      if (s) out = { sessions: [s] };
+    } else if ("points" in o) {
+      const s = sweep(r, o, "");
+      if (s) out = { sweep: s };
+    } else if (looksLikePrediction(o)) {
+      out = { predictions: [o as unknown as Prediction] };
+    } else if (["calibration", "sessions", "sweep", "predictions"].some((k) => k in o)) {
+      const c = o["calibration"] !== undefined ? r.obj(o["calibration"], "calibration") : undefined;
+      const cal = c ? calibration(r, c, "calibration.") : undefined;
+      const sessions = o["sessions"] === undefined ? undefined : (r.list(o["sessions"], "sessions") ?? []).flatMap((s, i) => {
+        const so = r.obj(s, `sessions.${i}`);
+        const label = so ? r.str(so, "label", `sessions.${i}`) : undefined;
+        const t = so && label ? session(r, so, `sessions.${i}.`, label) : undefined;
+        return t ? [t] : [];
+      });
+      const sw = o["sweep"] !== undefined ? r.obj(o["sweep"], "sweep") : undefined;
+      const sweepR = sw ? sweep(r, sw, "sweep.") : undefined;
+      const ps = o["predictions"] !== undefined ? predictions(r, o["predictions"], "predictions.") : undefined;
+      out = { ...(cal ? { calibration: cal } : {}), ...(sessions && sessions.length ? { sessions } : {}), ...(sweepR ? { sweep: sweepR } : {}), ...(ps ? { predictions: ps } : {}) };
+    } else {
+      r.bad("", data, "not a result wafersim can chart", "calibrate --json, session --json, a sweep, predict/compare --json, or a bundle { calibration, sessions, sweep, predictions }");
+    }
+  } else {
+    r.bad("", data, "not a result wafersim can chart", "a JSON object or a list of predictions");
+  }
+  if (r.issues.length > 0) throw new InputError(r.issues);
+  return out;
+}

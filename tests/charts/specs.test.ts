@@ -1,0 +1,256 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { batchTradeoffSpec } from "../../src/charts/batch.js";
+import { parts, perTokenBreakdownSpec, ttftBreakdownSpec } from "../../src/charts/breakdown.js";
+import { bandPcts, calibrationSpec } from "../../src/charts/calibration.js";
+import { toChartJs, withAlpha } from "../../src/charts/chartjs.js";
+import { predictionSource, timeUnit, wrapSource } from "../../src/charts/format.js";
+import { hardwareBarsSpec } from "../../src/charts/hardware.js";
+import { specsFromInputs } from "../../src/charts/index.js";
+import { readChartInputs } from "../../src/charts/input.js";
+import { sessionTimelineSpec } from "../../src/charts/session.js";
+import { batchCurve } from "../../src/charts/sets.js";
+import { PALETTE, type ChartSpec, type Point } from "../../src/charts/spec.js";
+import { pickScale, sweepSpec } from "../../src/charts/sweep.js";
+import { predict } from "../../src/engine/predict.js";
+import { InputError } from "../../src/errors.js";
+import { ROOT } from "../helpers.js";
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(join(ROOT, "tests/charts/fixtures", name), "utf8"));
+const HW = ["cerebras-wse3", "nvidia-h100-sxm"];
+const ps = HW.map((hardware) => predict({ model: "llama-3.1-8b", hardware, promptTokens: 2048, outputTokens: 128 }));
+const points = (s: ChartSpec, i: number) => s.series[i]!.data as Point[];
+
+describe("chart 1: per user against aggregate as the batch grows", () => {
+  const curves = HW.map((h) => batchCurve("llama-3.1-8b", h, { promptTokens: 2048, outputTokens: 128 }, [1, 2, 4, 8]));
+  const spec = batchTradeoffSpec(curves, "9.9.9");
+
+  it("has one line per deployment, log axes with units", () => {
+    expect(spec.series.map((s) => s.label)).toEqual(curves.map((c) => `${c.points[0]!.hardware.chips} x ${c.points[0]!.hardware.id}`));
+    expect(spec.series.every((s) => s.kind === "line")).toBe(true);
+    expect([spec.x.scale, spec.y.scale, spec.x.unit, spec.y.unit]).toEqual(["logarithmic", "logarithmic", "tok/s", "tok/s"]);
+  });
+
+  it("aggregate = batch x per user at every point, labelled with its batch", () => {
+    // aggregate = batch / tpot and per user = 1 / tpot, so x / y is the batch
+    for (let i = 0; i < spec.series.length; i++) {
+      for (const p of points(spec, i)) expect((p.x as number) / (p.y as number)).toBeWithinRel(Number(p.label), 1e-12);
+    }
+  });
+
+  it("holds the chips at the batch-1 placement", () => {
+    for (const c of curves) expect(new Set(c.points.map((p) => p.hardware.chips)).size).toBe(1);
+  });
+});
+
+describe("chart 2: tokens/s by hardware with the roofline", () => {
+  const spec = hardwareBarsSpec(ps, "9.9.9");
+  it("bars are the predictions, markers the rooflines", () => {
+    expect(spec.series[0]!.data).toEqual(ps.map((p) => p.decode.tokensPerSecondPerUser));
+    expect(spec.series[1]).toMatchObject({ kind: "marker", data: ps.map((p) => p.decode.rooflineTokensPerSecondPerUser) });
+    expect(spec.x.labels).toEqual(ps.map((p) => `${p.hardware.chips} x ${p.hardware.id}`));
+  });
+});
+
+describe("chart 3: breakdowns", () => {
+  it("TTFT parts stack up to the prediction's TTFT", () => {
+    const spec = ttftBreakdownSpec(ps, "9.9.9");
+    const { factor } = timeUnit(Math.max(...ps.map((p) => p.ttftSeconds)));
+    ps.forEach((p, i) => {
+      const sum = spec.series.reduce((a, s) => a + (s.data[i] as number), 0);
+      expect(sum).toBeWithinRel(p.ttftSeconds * factor, 1e-9);
+    });
+    expect(spec.series.every((s) => s.stack === "t")).toBe(true);
+  });
+
+  it("per-token parts stack up to the time per output token, and a serving stack adds its own bar part", () => {
+    const stacks = { "cerebras-wse3": { name: "test stack", ttftSeconds: 0.01, perTokenSeconds: 0.0002 } };
+    const spec = perTokenBreakdownSpec(ps, "9.9.9", stacks);
+    expect(spec.series[0]!.label).toBe("serving stack");
+    const { factor } = timeUnit(Math.max(...ps.map((p, i) => p.decode.timePerOutputTokenSeconds + (i === 0 ? 0.0002 : 0))));
+    ps.forEach((p, i) => {
+      const sum = spec.series.reduce((a, s) => a + (s.data[i] as number), 0);
+      expect(sum).toBeWithinRel((p.decode.timePerOutputTokenSeconds + (i === 0 ? 0.0002 : 0)) * factor, 1e-9);
+    });
+  });
+
+  it("latency groups mesh, sync, overhead and draft as boundOf does", () => {
+    const b = { compute: 1, memory: 2, mesh: 3, sync: 4, interconnect: 5, overhead: 6, draft: 7 };
+    expect(parts(b)).toEqual({ compute: 1, memory: 2, latency: 3 + 4 + 6 + 7, interconnect: 5 });
+  });
+});
+
+describe("chart 4: calibration", () => {
+  const cal = readChartInputs(fixture("calibration.json"), "calibration.json").calibration!;
+  const spec = calibrationSpec(cal, { origin: "test" });
+
+  it("plots predicted against published with each reference's id", () => {
+    expect(points(spec, 0)).toEqual(cal.references.map((r) => ({ x: r.published, y: r.predicted, label: r.id })));
+  });
+
+  it("draws y = x and the rows' common tolerance as a band x(1 +/- t)", () => {
+    for (const p of points(spec, 1)) expect(p.y).toBe(p.x);
+    // every fixture row states 25%: upper edge 1.25 x, lower 0.75 x
+    for (const p of points(spec, 2)) expect(p.y as number).toBeWithinRel(1.25 * (p.x as number), 1e-12);
+    for (const p of points(spec, 3)) expect(p.y as number).toBeWithinRel(0.75 * (p.x as number), 1e-12);
+    expect(spec.series[2]!.fillTo).toBe(3);
+  });
+
+  it("draws one band per stated tolerance and marks references outside their own", () => {
+    const rows = [
+      { id: "paper-ref", published: 100, predicted: 115, errorPct: 15, tolerancePct: 10 },
+      { id: "vendor-ref", published: 10, predicted: 11.5, errorPct: 15, tolerancePct: 20 },
+    ];
+    expect(bandPcts(rows)).toEqual([20, 10]);
+    expect(bandPcts(rows, 30)).toEqual([30]);
+    const spec = calibrationSpec({ references: rows, mapePct: 15, looMapePct: 15 }, { origin: "test" });
+    // 15% error: outside the paper's 10%, inside the vendor's 20%
+    expect(points(spec, 0).map((p) => p.label)).toEqual(["vendor-ref"]);
+    expect(spec.series[1]).toMatchObject({ label: "outside tolerance", data: [{ x: 100, y: 115, label: "paper-ref" }] });
+    expect(spec.series.filter((s) => s.kind === "band" && s.legend !== false).map((s) => s.label)).toEqual(["tolerance +/-20% (1 reference)", "tolerance +/-10% (1 reference)"]);
+    // each upper edge fills down to its own lower edge, the next series
+    spec.series.forEach((s, i) => {
+      if (s.fillTo !== undefined) expect(s.fillTo).toBe(i + 1);
+    });
+  });
+
+  it("draws no band when no tolerance is known", () => {
+    const bare = calibrationSpec({ ...cal, references: cal.references.map(({ tolerancePct: _t, ...r }) => r) }, { origin: "test" });
+    expect(bare.series.map((s) => s.kind)).toEqual(["scatter", "line"]);
+    expect(bare.subtitle).toContain("no tolerance given");
+  });
+});
+
+describe("chart 5: session timelines", () => {
+  const inp = readChartInputs(fixture("sessions.json"), "sessions.json");
+  const spec = sessionTimelineSpec(inp.sessions!, "test");
+
+  it("lays each session's turns end to end: overhead, model, tool", () => {
+    const spark = inp.sessions![0]!;
+    // fixture turn 1: overhead 2, model 10, tool 20 -> spans [0,2], [2,12], [12,32]; turn 2 starts at 32
+    expect(spark.segments.slice(0, 4)).toEqual([
+      { kind: "overhead", startSeconds: 0, seconds: 2 }, { kind: "model", startSeconds: 2, seconds: 10 },
+      { kind: "tool", startSeconds: 12, seconds: 20 }, { kind: "overhead", startSeconds: 32, seconds: 1 },
+    ]);
+    for (const s of inp.sessions!) {
+      s.segments.forEach((g, i) => {
+        if (i > 0) expect(g.startSeconds).toBeCloseTo(s.segments[i - 1]!.startSeconds + s.segments[i - 1]!.seconds, 9);
+      });
+    }
+  });
+
+  it("is horizontal floating bars, one dataset per kind, in minutes for a 16-minute session", () => {
+    expect(spec.horizontal).toBe(true);
+    expect(spec.series.map((s) => s.colour)).toEqual([PALETTE[0], PALETTE[1], PALETTE[4]]);
+    // the longest fixture session is 960 s = 16 min, so the axis is in minutes
+    expect(spec.x.unit).toBe("min");
+    const first = points(spec, 0)[0]!;
+    expect(first).toEqual({ x: [2 / 60, 12 / 60], y: "Spark on WSE-3" });
+  });
+});
+
+describe("chart 6: sweeps", () => {
+  const sweep = readChartInputs(fixture("sweep.json"), "sweep.json").sweep!;
+  it("draws one line per value of the second axis, points in x order", () => {
+    const spec = sweepSpec(sweep, "test");
+    expect(spec.series.map((s) => s.label)).toEqual(["prompt 1,024 tokens", "prompt 8,192 tokens"]);
+    for (const s of spec.series) {
+      const xs = (s.data as Point[]).map((p) => p.x as number);
+      expect(xs).toEqual([...xs].sort((a, b) => a - b));
+    }
+    expect(spec.table.rows).toHaveLength(sweep.points.length);
+  });
+
+  it("one axis gives one line", () => {
+    const { series: _s, ...one } = sweep;
+    const spec = sweepSpec({ ...one, points: sweep.points.filter((p) => p.series === 1024).map(({ x, value }) => ({ x, value })) }, "test");
+    expect(spec.series).toHaveLength(1);
+  });
+
+  it("uses a log scale only for positive values spanning more than 20x", () => {
+    expect(pickScale([1, 64])).toBe("logarithmic");
+    expect(pickScale([1, 20])).toBe("linear");
+    expect(pickScale([0, 1000])).toBe("linear");
+  });
+});
+
+describe("every spec", () => {
+  const bundle = readChartInputs({ predictions: ps, calibration: fixture("calibration.json"), sessions: (fixture("sessions.json") as { sessions: unknown }).sessions, sweep: fixture("sweep.json") }, "bundle.json");
+  const specs = specsFromInputs(bundle, { version: "9.9.9", file: "/x/bundle.json" });
+
+  it("gives charts 2, 3a, 3b, 4, 5 and 6 for a bundle", () => {
+    expect(specs.map((s) => s.id)).toEqual(["hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration", "session-timeline", "sweep"]);
+  });
+
+  it.each(specs.map((s) => [s.id, s] as const))("%s: titled axes with units, a source line, a table, palette colours, JSON-only config", (_id, s) => {
+    expect(s.title.length).toBeGreaterThan(0);
+    expect(s.source).toMatch(/^Source: /);
+    expect(s.table.rows.length).toBeGreaterThan(0);
+    for (const r of s.table.rows) expect(r).toHaveLength(s.table.columns.length);
+    for (const se of s.series) expect(PALETTE as readonly string[]).toContain(se.colour);
+    const cfg = toChartJs(s);
+    expect(JSON.parse(JSON.stringify(cfg))).toEqual(cfg);
+    const scales = cfg.options["scales"] as Record<string, { title: { text: string } }>;
+    for (const a of [s.x, s.y]) if (a.unit !== "") expect(Object.values(scales).map((x) => x.title.text)).toContain(`${a.title} (${a.unit})`);
+  });
+
+  it("prediction charts name the version and each parameter set's provenance", () => {
+    const src = predictionSource(ps, "9.9.9");
+    expect(src).toContain("wafersim 9.9.9");
+    for (const p of ps) expect(src).toContain(`${p.software.id} on ${p.hardware.id} (${p.software.provenance.method} ${p.software.provenance.date})`);
+    expect(specs[0]!.source).toBe(src);
+  });
+});
+
+describe("helpers", () => {
+  it("wraps a source line at separators within the width", () => {
+    const text = Array.from({ length: 30 }, (_, i) => `part number ${i}`).join("; ");
+    const lines = wrapSource(text, 60);
+    for (const l of lines) expect(l.length).toBeLessThanOrEqual(60);
+    expect(lines.join(" ")).toBe(text);
+  });
+  it("picks a time unit by the largest value", () => {
+    expect(timeUnit(0.5e-3)).toEqual({ unit: "us", factor: 1e6 });
+    expect(timeUnit(0.2)).toEqual({ unit: "ms", factor: 1e3 });
+    expect(timeUnit(30)).toEqual({ unit: "s", factor: 1 });
+    expect(timeUnit(960).unit).toBe("min");
+  });
+  it("turns #RRGGBB into rgba", () => {
+    expect(withAlpha("#0072B2", 0.5)).toBe("rgba(0,114,178,0.5)");
+  });
+});
+
+describe("results.json problems", () => {
+  const issues = (data: unknown): string[] => {
+    try {
+      readChartInputs(data, "r.json");
+    } catch (e) {
+      if (e instanceof InputError) return e.issues.map((i) => `${i.path}: ${i.problem}`);
+      throw e;
+    }
+    return [];
+  };
+  it("names every bad field with its path", () => {
+    expect(issues({ references: [{ id: "a", published: 1, predicted: "x", errorPct: 0 }], mapePct: 1 })).toEqual(["references.0.predicted: wrong type", "looMapePct: missing"]);
+    expect(issues({ wallSeconds: 3, turns: [{ segments: [{ kind: "lunch", seconds: 1 }] }] })).toEqual(["turns.0.segments.0.kind: not a known kind"]);
+    expect(issues({ x: { name: "batch" }, metric: { name: "speed", unit: 3 }, points: [{ x: 1 }] })).toEqual(["metric.unit: wrong type", "points.0.value: missing"]);
+    expect(issues([{ nope: 1 }])).toEqual(["0: not a prediction"]);
+    expect(issues({ hello: 1 })).toEqual([": not a result wafersim can chart"]);
+  });
+});
+
+describe("chart 5 from src/agent's sessions", () => {
+  it("lays a simulated session's turns out so the spans add up to its wall time", async () => {
+    const { simulateSession } = await import("../../src/agent/index.js");
+    const runs = [simulateSession({ task: "swe-bench-pro", model: "codex-spark-proxy", hardware: "cerebras-wse3", stack: "websocket" })];
+    const inp = readChartInputs(JSON.parse(JSON.stringify(runs)), "sessions.json");
+    const s = inp.sessions![0]!;
+    expect(s.label).toBe(`codex-spark-proxy on ${runs[0]!.hardware.chips} x cerebras-wse3 (websocket)`);
+    expect(s.turns).toBe(runs[0]!.turns.length);
+    // spans are laid end to end from 0, so the last one ends at the session's wall time
+    const last = s.segments[s.segments.length - 1]!;
+    expect(last.startSeconds + last.seconds).toBeWithinRel(runs[0]!.wallSeconds, 1e-9);
+    expect(s.segments.filter((g) => g.kind === "tool").reduce((a, g) => a + g.seconds, 0)).toBeWithinRel(runs[0]!.split.toolSeconds, 1e-9);
+  });
+});
