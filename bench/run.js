@@ -25,3 +25,4 @@ rate("evaluate (full Prediction object), GPU, 70B, 8 x H200", 20_000, (i) => eva
 rate("evaluate (full Prediction object), wafer, 70B, 4 x CS-3", 20_000, (i) => evaluate(wafer, { batch: 1 + (i & 7), promptTokens: 1024 + i % 4096, outputTokens: 256 }));
 rate("predict from ids (loads descriptions each time)", 200, () => predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm" }));
 await benchCharts();
+await import("./sweep.js");

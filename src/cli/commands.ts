@@ -3,6 +3,10 @@ import { registerCalibrate } from "./calibrate.js";
 import { registerChart } from "./chart.js";
 import { registerCompare } from "./compare.js";
 import { registerPredict } from "./predict.js";
+import { registerRun } from "./run.js";
+import { registerSchema } from "./schema.js";
+import { registerSolve } from "./solve.js";
+import { registerSweep } from "./sweep.js";
 import { registerSession } from "./session.js";
 
 /** Every command but `list`. Each imports the engine lazily inside its action. */
@@ -12,4 +16,8 @@ export function register(program: Command, out: (s: string) => void): void {
   registerChart(program, out);
   registerCalibrate(program, out);
   registerSession(program, out);
+  registerRun(program, out);
+  registerSweep(program, out);
+  registerSolve(program, out);
+  registerSchema(program, out);
 }

@@ -1,0 +1,105 @@
+import { show, type Issue } from "../errors.js";
+import { isPlainObject } from "../schema/spec.js";
+import { DIMENSIONS } from "../units/dimensions.js";
+import { parseQuantity } from "../units/parse.js";
+import type { KeyDef, Value } from "./keys.js";
+
+/** A range in a sweep: `{from, to, steps, scale: linear|log}`. */
+export function isRange(x: unknown): x is Record<string, unknown> {
+  return isPlainObject(x) && ("from" in x || "to" in x || "steps" in x);
+}
+
+const RANGE_FIELDS = ["from", "to", "steps", "scale"];
+
+/**
+ * The values of a range. Whole-number keys are rounded and repeats dropped (a log range of
+ * batch 1..8 in 20 steps has 8 distinct values); the last value is `to` exactly.
+ */
+export function expandRange(def: KeyDef, r: Record<string, unknown>, file: string, path: string, issues: Issue[]): { values: number[]; texts: string[] } | undefined {
+  const before = issues.length;
+  const range = def.range;
+  if (!range) {
+    issues.push({ file, path, problem: "this key takes a list, not a range", got: "a range", expected: "a list of values" });
+    return undefined;
+  }
+  for (const k of Object.keys(r)) {
+    if (!RANGE_FIELDS.includes(k)) issues.push({ file, path: `${path}.${k}`, problem: "unknown field", expected: `one of ${RANGE_FIELDS.join(", ")}` });
+  }
+  const end = (k: "from" | "to"): number | undefined => {
+    const v = r[k];
+    if (v === undefined) { issues.push({ file, path: `${path}.${k}`, problem: "missing", expected: range.dim ? DIMENSIONS[range.dim].label : "a number" }); return undefined; }
+    if (range.dim) {
+      if (typeof v !== "string") { issues.push({ file, path: `${path}.${k}`, problem: typeof v === "number" ? "a bare number has no unit" : "wrong type", got: show(v), expected: `${DIMENSIONS[range.dim].label}, e.g. "${DIMENSIONS[range.dim].example}"` }); return undefined; }
+      const q = parseQuantity(v, range.dim);
+      if (!q.ok) { issues.push({ file, path: `${path}.${k}`, problem: q.problem, got: show(v), expected: q.expected }); return undefined; }
+      return q.value;
+    }
+    if (typeof v !== "number" || !Number.isFinite(v)) { issues.push({ file, path: `${path}.${k}`, problem: "wrong type", got: show(v), expected: "a number" }); return undefined; }
+    return v;
+  };
+  const from = end("from");
+  const to = end("to");
+  const steps = r["steps"];
+  if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1) issues.push({ file, path: `${path}.steps`, problem: steps === undefined ? "missing" : "not a whole number >= 1", got: show(steps), expected: "the number of values, a whole number >= 1" });
+  const scale = r["scale"] ?? "linear";
+  if (scale !== "linear" && scale !== "log") issues.push({ file, path: `${path}.scale`, problem: "not a known value", got: show(scale), expected: "linear or log" });
+  if (from !== undefined && to !== undefined) {
+    for (const [k, v] of [["from", from], ["to", to]] as const) {
+      if (range.min !== undefined && v < range.min) issues.push({ file, path: `${path}.${k}`, problem: "too small", got: String(v), expected: `at least ${range.min}` });
+      if (range.max !== undefined && v > range.max) issues.push({ file, path: `${path}.${k}`, problem: "too large", got: String(v), expected: `at most ${range.max}` });
+    }
+    if (scale === "log" && (from <= 0 || to <= 0)) issues.push({ file, path, problem: "a log range needs positive ends", got: `${from} to ${to}`, expected: "from and to greater than zero" });
+  }
+  if (issues.length > before || from === undefined || to === undefined || typeof steps !== "number") return undefined;
+  // Model config fields are whole numbers when both ends are (num_hidden_layers, hidden_size).
+  const integer = def.key.startsWith("model.") ? Number.isInteger(from) && Number.isInteger(to) : range.integer;
+  const values: number[] = [];
+  for (let i = 0; i < steps; i++) {
+    const f = steps === 1 ? 0 : i / (steps - 1);
+    let v = i === steps - 1 ? to : scale === "log" ? from * Math.pow(to / from, f) : from + (to - from) * f;
+    if (integer) v = Math.round(v);
+    if (!integer || values.length === 0 || values[values.length - 1] !== v) values.push(v);
+  }
+  const unit = range.dim ? ` ${DIMENSIONS[range.dim].si}` : "";
+  return { values, texts: values.map((v) => `${v}${unit}`) };
+}
+
+/**
+ * How sweep points are numbered. Axes in one zip group advance together and form one
+ * dimension; dimensions combine as a cartesian product, the last one fastest. Point i's
+ * index on dimension d is floor(i / stride[d]) mod length[d].
+ */
+export interface Grid {
+  readonly total: number;
+  /** axis -> dimension */
+  readonly dimOfAxis: readonly number[];
+  readonly lengths: readonly number[];
+  readonly strides: readonly number[];
+}
+
+export function grid(axes: readonly { readonly key: string; readonly values: readonly Value[] }[], zip: readonly string[]): Grid {
+  const dimOfAxis: number[] = [];
+  const lengths: number[] = [];
+  let zipDim = -1;
+  for (const a of axes) {
+    if (zip.includes(a.key)) {
+      if (zipDim < 0) { zipDim = lengths.length; lengths.push(a.values.length); }
+      dimOfAxis.push(zipDim);
+    } else {
+      dimOfAxis.push(lengths.length);
+      lengths.push(a.values.length);
+    }
+  }
+  const strides = new Array<number>(lengths.length);
+  let s = 1;
+  for (let d = lengths.length - 1; d >= 0; d--) { strides[d] = s; s *= lengths[d]!; }
+  return { total: s, dimOfAxis, lengths, strides };
+}
+
+/** Index of point `i` on every axis, written into `out`. */
+export function axisIndices(g: Grid, i: number, out: Int32Array): void {
+  for (let a = 0; a < g.dimOfAxis.length; a++) {
+    const d = g.dimOfAxis[a]!;
+    out[a] = Math.floor(i / g.strides[d]!) % g.lengths[d]!;
+  }
+}

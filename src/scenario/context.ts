@@ -1,0 +1,165 @@
+import { InputError, type Issue } from "../errors.js";
+import { PARAMETER_DEFS, type ParameterSet } from "../engine/parameters.js";
+import { prepareFrom, type Prepared } from "../engine/predict.js";
+import { loadHardware } from "../hardware/load.js";
+import type { Hardware } from "../hardware/types.js";
+import { readData } from "../io/read.js";
+import type { WeightFormat } from "../model/arch.js";
+import { loadModel, modelFromData } from "../model/load.js";
+import type { Model } from "../model/types.js";
+import { resolveRef } from "../registry.js";
+import { isPlainObject, type Sourced } from "../schema/spec.js";
+import { hardwareFieldSpec, type Value } from "./keys.js";
+
+/** A structural input of one sweep point: its value, how it was written, and where. */
+export interface Given {
+  readonly key: string;
+  readonly value: Value;
+  readonly text: string;
+  readonly file: string;
+}
+
+/**
+ * Turns errors raised for command-line options ("--model") into errors naming the scenario
+ * file and key that gave the value.
+ */
+function blame<T>(g: Given | undefined, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof InputError && g) {
+      throw new InputError(err.issues.map((i): Issue => (i.file.startsWith("--") || i.file === "" ? { ...i, file: g.file, path: g.key } : i)), { cause: err });
+    }
+    throw err;
+  }
+}
+
+const modelCache = new Map<string, Model>();
+const hardwareCache = new Map<string, Hardware>();
+
+function model(ref: string): Model {
+  let m = modelCache.get(ref);
+  if (!m) { m = loadModel(ref); modelCache.set(ref, m); }
+  return m;
+}
+
+function hardware(ref: string): Hardware {
+  let h = hardwareCache.get(ref);
+  if (!h) { h = loadHardware(ref); hardwareCache.set(ref, h); }
+  return h;
+}
+
+type Mutable = Record<string, unknown>;
+
+/**
+ * A what-if on a validated hardware description: the figure is replaced by one whose source
+ * is the scenario file (kind "what-if") and whose note keeps the figure it replaced.
+ */
+export function overrideHardware(hw: Hardware, g: Given): Hardware {
+  const segs = g.key.slice("hardware.".length).split(".");
+  const copy = structuredClone(hw) as unknown as Mutable;
+  let node: Mutable = copy;
+  for (const seg of segs.slice(0, -1)) {
+    const next = node[seg];
+    if (!isPlainObject(next)) node[seg] = {};
+    node = node[seg] as Mutable;
+  }
+  const leaf = segs[segs.length - 1]!;
+  const old = node[leaf];
+  const wasSourced = isPlainObject(old) && "source" in old;
+  const found = hardwareFieldSpec(segs);
+  const sourcedField = !("error" in found) && found.sourced;
+  const was = wasSourced ? `; was ${String((old as Mutable)["text"])} (${String((old as Mutable)["source"])})` : "";
+  if (sourcedField && isPlainObject(g.value)) {
+    const given = g.value as unknown as Sourced;
+    node[leaf] = { ...given, kind: given.kind ?? "what-if", note: `${given.note ? `${given.note}. ` : ""}what-if in ${g.file}${was}` };
+  } else if (sourcedField) {
+    node[leaf] = { value: g.value, text: g.text, source: g.file, kind: "what-if", note: `what-if${was}` };
+  } else {
+    node[leaf] = g.value;
+  }
+  const out = copy as unknown as Hardware;
+  return { ...out, name: out.name.endsWith("(what-if)") ? out.name : `${out.name} (what-if)` };
+}
+
+function setPath(obj: Mutable, segs: readonly string[], value: unknown): void {
+  let node = obj;
+  for (const seg of segs.slice(0, -1)) {
+    if (!isPlainObject(node[seg])) node[seg] = {};
+    node = node[seg] as Mutable;
+  }
+  node[segs[segs.length - 1]!] = value;
+}
+
+/** A what-if on a model: fields of its YAML (config.* is the Hugging Face config), re-parsed. */
+export function overrideModel(ref: string, given: readonly Given[]): Model {
+  const file = resolveRef("llm", ref, "--model");
+  const raw = structuredClone(readData(file)) as Mutable;
+  const wrapped = "config" in raw && !/\.json$/i.test(file);
+  for (const g of given) {
+    const segs = g.key.slice("model.".length).split(".");
+    setPath(raw, wrapped || segs[0] !== "config" ? segs : segs.slice(1), g.value);
+  }
+  try {
+    const m = modelFromData(file, raw);
+    return { ...m, name: `${m.name} (what-if: ${given.map((g) => `${g.key.slice(6)}=${g.text}`).join(", ")})` };
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(err.issues.map((i): Issue => ({ ...i, file: given[0]!.file, path: given.map((g) => g.key).join(", "), hint: `after the what-if, ${i.file}: ${i.path}: ${i.problem}` })), { cause: err });
+  }
+}
+
+/** Everything one deployment needs, resolved once: the engine's Prepared plus caches. */
+export interface Context {
+  readonly prepared: Prepared;
+  /** structural inputs as resolved for this deployment */
+  readonly given: ReadonlyMap<string, Given>;
+  readonly stack: string | null;
+}
+
+/**
+ * Builds the deployment for one combination of structural inputs: loads (cached) model and
+ * hardware, applies hardware and model what-ifs to the validated descriptions, prepares the
+ * engine once, then applies parameter what-ifs to the plain parameter values.
+ */
+export function buildContext(given: ReadonlyMap<string, Given>): Context {
+  const get = (k: string) => given.get(k);
+  const modelG = get("model")!;
+  const hwG = get("hardware")!;
+  const modelOverrides = [...given.values()].filter((g) => g.key.startsWith("model."));
+  const m = blame(modelG, () => (modelOverrides.length > 0 ? overrideModel(String(modelG.value), modelOverrides) : model(String(modelG.value))));
+  let hw = blame(hwG, () => hardware(String(hwG.value)));
+  for (const g of given.values()) if (g.key.startsWith("hardware.")) hw = overrideHardware(hw, g);
+  const chips = get("chips")?.value;
+  const precision = get("precision")?.value;
+  const software = get("software")?.value;
+  const draftG = get("draftModel");
+  const draft = draftG ? blame(draftG, () => model(String(draftG.value))) : undefined;
+  let pr = blame(software !== undefined ? get("software") : hwG, () => prepareFrom(m, hw, {
+    ...(typeof chips === "number" ? { chips } : {}),
+    ...(typeof precision === "string" && precision !== "native" ? { precision: precision as WeightFormat } : {}),
+    ...(typeof software === "string" ? { software } : {}),
+  }, draft));
+  const paramGiven = [...given.values()].filter((g) => g.key.startsWith("parameters."));
+  if (paramGiven.length > 0) pr = overrideParameters(pr, paramGiven);
+  const stack = get("stack")?.value;
+  return { prepared: pr, given, stack: typeof stack === "string" ? stack : null };
+}
+
+function overrideParameters(pr: Prepared, given: readonly Given[]): Prepared {
+  const issues: Issue[] = [];
+  const params: Record<string, number> = { ...pr.params };
+  const values: Record<string, ParameterSet["values"][string]> = { ...pr.parameterSet.values };
+  for (const g of given) {
+    const name = g.key.slice("parameters.".length);
+    if (!PARAMETER_DEFS.some((d) => d.name === name && d.kind === pr.hardware.kind)) {
+      issues.push({ file: g.file, path: g.key, problem: `not a parameter of ${pr.hardware.kind} hardware (${pr.hardware.id})`, expected: `one of ${PARAMETER_DEFS.filter((d) => d.kind === pr.hardware.kind).map((d) => d.name).join(", ")}` });
+      continue;
+    }
+    params[name] = g.value as number;
+    const old = values[name];
+    values[name] = { value: g.value as number, text: g.text, source: `what-if in ${g.file}${old ? `; was ${old.text} (${old.source})` : ""}` };
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  return { ...pr, params, parameterSet: { ...pr.parameterSet, values } };
+}

@@ -1,0 +1,209 @@
+import { show, type Issue } from "../errors.js";
+import { PARAMETER_DEFS, type ParameterDef } from "../engine/parameters.js";
+import { WEIGHT_FORMATS } from "../engine/precision.js";
+import { HARDWARE_SPEC } from "../hardware/schema.js";
+import { isPlainObject, validate, type Spec } from "../schema/spec.js";
+import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
+
+/**
+ * The keys a scenario may set, one definition each: what a value must be (validated with the
+ * same spec machinery as the data files, so "88 GB" is parsed with units and checked for
+ * dimension), whether a range may generate it, and whether it changes the deployment
+ * ("structural": model, hardware, overrides, resolved once per combination) or only the
+ * workload of one point (evaluated in the inner loop).
+ */
+export type Value = number | string | boolean | null | { readonly draftTokens: number; readonly acceptance: number } | readonly unknown[] | Readonly<Record<string, unknown>>;
+
+export type KeyRole = "structural" | "workload" | "stack";
+
+export interface KeyDef {
+  readonly key: string;
+  readonly role: KeyRole;
+  readonly doc: string;
+  /** numeric keys accept ranges; `dim` makes `from`/`to` quantity strings */
+  readonly range?: { readonly integer: boolean; readonly dim?: Dimension; readonly min?: number; readonly max?: number };
+  /** refs (model, hardware, stack files) are resolved relative to the scenario that wrote them */
+  readonly ref?: boolean;
+  /** validates one value; returns the canonical value or undefined after adding issues */
+  check(raw: unknown, file: string, path: string, issues: Issue[]): Value | undefined;
+  /** JSON Schema of one value */
+  readonly schema: Record<string, unknown>;
+}
+
+function bad(issues: Issue[], file: string, path: string, problem: string, raw: unknown, expected: string): undefined {
+  issues.push({ file, path, problem, got: show(raw), expected });
+  return undefined;
+}
+
+function specCheck(spec: Spec) {
+  return (raw: unknown, file: string, path: string, issues: Issue[]): Value | undefined => {
+    const before = issues.length;
+    const v = validate(spec, raw, file, path, issues) as Value | undefined;
+    return issues.length > before ? undefined : v;
+  };
+}
+
+const wholeSpec = (min: number): Spec => ({ t: "number", integer: true, min });
+
+function whole(key: string, role: KeyRole, doc: string, min = 1): KeyDef {
+  return { key, role, doc, range: { integer: true, min }, check: specCheck(wholeSpec(min)), schema: { type: "integer", minimum: min, description: doc } };
+}
+
+function ref(key: string, role: KeyRole, doc: string): KeyDef {
+  return { key, role, doc, ref: true, check: specCheck({ t: "string" }), schema: { type: "string", description: doc } };
+}
+
+const SPECULATION_SPEC: Spec = {
+  t: "object",
+  fields: {
+    draftTokens: { t: "number", integer: true, min: 1, doc: "draft tokens proposed per verify step" },
+    acceptance: { t: "number", min: 0, max: 1, doc: "probability each draft token is accepted" },
+  },
+};
+
+const SPECULATION_SCHEMA = {
+  oneOf: [
+    { type: "object", properties: { draftTokens: { type: "integer", minimum: 1 }, acceptance: { type: "number", minimum: 0, maximum: 1 } }, required: ["draftTokens", "acceptance"], additionalProperties: false },
+    { const: "none" },
+  ],
+  description: "speculative decoding: {draftTokens, acceptance}, or none",
+};
+
+/** The keys of a prediction. Their order is the order of columns and of the inputs table. */
+export const BASE_KEYS: readonly KeyDef[] = [
+  ref("model", "structural", "model id (models/llm), our model YAML, or a Hugging Face config.json"),
+  ref("hardware", "structural", "hardware id (models/hardware) or a hardware YAML file"),
+  {
+    key: "chips", role: "structural", doc: "number of chips (GPUs or CS systems); auto: the fewest that hold the model",
+    range: { integer: true, min: 1 },
+    check: (raw, file, path, issues) => (raw === "auto" ? null : specCheck(wholeSpec(1))(raw, file, path, issues)),
+    schema: { oneOf: [{ type: "integer", minimum: 1 }, { const: "auto" }], description: "number of chips, or auto" },
+  },
+  {
+    key: "precision", role: "structural", doc: "weight format; native: the model's published one",
+    check: specCheck({ t: "string", enum: [...WEIGHT_FORMATS, "native"] }),
+    schema: { enum: [...WEIGHT_FORMATS, "native"], description: "weight format, or native" },
+  },
+  ref("software", "structural", "software stack whose fitted parameters to use (a models/params software id)"),
+  whole("batch", "workload", "concurrent users"),
+  whole("promptTokens", "workload", "prompt length in tokens"),
+  whole("outputTokens", "workload", "output length in tokens"),
+  {
+    key: "speculation", role: "workload", doc: "speculative decoding: {draftTokens, acceptance}, or none",
+    check: (raw, file, path, issues) => (raw === "none" || raw === null ? null : specCheck(SPECULATION_SPEC)(raw, file, path, issues)),
+    schema: SPECULATION_SCHEMA,
+  },
+  whole("speculation.draftTokens", "workload", "speculative decoding: draft tokens per verify step"),
+  {
+    key: "speculation.acceptance", role: "workload", doc: "speculative decoding: probability each draft token is accepted",
+    range: { integer: false, min: 0, max: 1 },
+    check: specCheck({ t: "number", min: 0, max: 1 }),
+    schema: { type: "number", minimum: 0, maximum: 1 },
+  },
+  ref("draftModel", "structural", "draft model for speculative decoding (id or file); default: a one-layer draft head"),
+  {
+    key: "stack", role: "stack", doc: "serving stack (models/stacks id or file) whose overheads are added; none for the bare model", ref: true,
+    check: (raw, file, path, issues) => (raw === "none" || raw === null ? null : specCheck({ t: "string" })(raw, file, path, issues)),
+    schema: { type: "string", description: "serving stack id or file, or none" },
+  },
+];
+
+const BY_KEY = new Map(BASE_KEYS.map((k) => [k.key, k]));
+
+export const OVERRIDE_PREFIXES = ["hardware.", "model.", "parameters."] as const;
+
+/** The definition of a key, including override keys (hardware.*, model.*, parameters.*). */
+export function keyDef(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {
+  const base = BY_KEY.get(key);
+  if (base) return base;
+  if (key.startsWith("hardware.")) return hardwareKey(key, file, path, issues);
+  if (key.startsWith("parameters.")) return parameterKey(key, file, path, issues);
+  if (key.startsWith("model.")) return modelKey(key, file, path, issues);
+  issues.push({
+    file, path, problem: "unknown key",
+    expected: `one of ${BASE_KEYS.map((k) => k.key).join(", ")}, or an override hardware.<field>, model.<field>, parameters.<name>`,
+  });
+  return undefined;
+}
+
+/** Walks HARDWARE_SPEC along a dotted path: the spec of the field it names. */
+export function hardwareFieldSpec(segments: readonly string[]): { spec: Spec; sourced: boolean } | { error: string; at: string } {
+  let spec: Spec = HARDWARE_SPEC;
+  for (let i = 0; i < segments.length; i++) {
+    const seg = segments[i]!;
+    if (spec.t === "sourced") {
+      if (seg === "value" && i === segments.length - 1) return { spec, sourced: true };
+      return { error: "a figure's value is overridden as a whole", at: segments.slice(0, i).join(".") };
+    }
+    if (spec.t !== "object") return { error: "no such field", at: segments.slice(0, i).join(".") };
+    const next: Spec | undefined = spec.fields[seg];
+    if (!next) return { error: `no field ${JSON.stringify(seg)}; fields here: ${Object.keys(spec.fields).join(", ")}`, at: segments.slice(0, i + 1).join(".") };
+    spec = next;
+  }
+  return { spec, sourced: spec.t === "sourced" };
+}
+
+function hardwareKey(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {
+  const segs = key.slice("hardware.".length).split(".");
+  const found = hardwareFieldSpec(segs);
+  if ("error" in found) {
+    issues.push({ file, path, problem: "unknown hardware field", got: JSON.stringify(key), expected: `a field of the hardware description (${found.error})`, hint: "see `wafersim schema hardware`" });
+    return undefined;
+  }
+  const leaf: Spec = found.spec.t === "sourced" ? found.spec.of : found.spec;
+  if (leaf.t === "object" || leaf.t === "list" || leaf.t === "record") {
+    issues.push({ file, path, problem: "override a single field, not a whole section", got: JSON.stringify(key), expected: `one of ${leaf.t === "object" ? Object.keys(leaf.fields).map((f) => `${key}.${f}`).join(", ") : "its fields"}` });
+    return undefined;
+  }
+  const doc = `what-if override of the hardware field ${key.slice(9)}`;
+  const dim = leaf.t === "quantity" ? leaf.dim : undefined;
+  return {
+    key: segs.at(-1) === "value" ? key.slice(0, -".value".length) : key,
+    role: "structural", doc,
+    ...(leaf.t === "quantity" || leaf.t === "number" ? { range: { integer: leaf.t === "number" && !!leaf.integer, ...(dim ? { dim } : {}), ...(leaf.t === "number" && leaf.min !== undefined ? { min: leaf.min } : {}) } } : {}),
+    check: (raw, f, p, is) => {
+      // A plain value, or a full figure {value, source, ...} when the what-if has its own source.
+      if (found.sourced && isPlainObject(raw)) return specCheck({ t: "sourced", of: leaf })(raw, f, p, is);
+      return specCheck(leaf)(raw, f, p, is);
+    },
+    schema: leaf.t === "quantity" ? { type: "string", description: `${doc}: ${DIMENSIONS[leaf.dim].label}`, examples: [DIMENSIONS[leaf.dim].example] } : { description: doc },
+  };
+}
+
+function parameterKey(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {
+  const name = key.slice("parameters.".length);
+  const defs = PARAMETER_DEFS.filter((d) => d.name === name);
+  if (defs.length === 0) {
+    issues.push({ file, path, problem: "unknown parameter", got: JSON.stringify(name), expected: `one of ${[...new Set(PARAMETER_DEFS.map((d) => d.name))].join(", ")}` });
+    return undefined;
+  }
+  // A name shared by wafer and GPU sets (stepOverhead, computeEfficiency) has one dimension.
+  const def: ParameterDef = defs[0]!;
+  const doc = `what-if value of the fitted parameter ${name}: ${def.doc}`;
+  if (def.dim === "fraction") {
+    return { key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck({ t: "number", min: 0, max: 1 }), schema: { type: "number", minimum: 0, maximum: 1, description: doc } };
+  }
+  const dim = def.dim;
+  return {
+    key, role: "structural", doc, range: { integer: false, dim },
+    check: specCheck({ t: "quantity", dim, allowZero: true }),
+    schema: { type: "string", description: `${doc}: ${DIMENSIONS[dim].label}`, examples: [DIMENSIONS[dim].example] },
+  };
+}
+
+function modelKey(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {
+  const rest = key.slice("model.".length);
+  if (!/^(config|name)(\.[A-Za-z0-9_]+)*$/.test(rest) || rest === "config") {
+    issues.push({ file, path, problem: "unknown model field", got: JSON.stringify(key), expected: "model.config.<Hugging Face config field> (e.g. model.config.num_hidden_layers) or model.name" });
+    return undefined;
+  }
+  const doc = `what-if override of the model field ${rest} (checked by the model parser when applied)`;
+  return {
+    key, role: "structural", doc, range: { integer: true },
+    check: (raw, f, p, is) => {
+      if (raw === null || (typeof raw === "number" && !Number.isFinite(raw))) return bad(is, f, p, "not a value", raw, "a number, string, boolean or list as in config.json");
+      return raw as Value;
+    },
+    schema: { description: doc },
+  };
+}
