@@ -1,7 +1,8 @@
 import { readdirSync } from "node:fs";
 import { InputError, inputError, type Issue } from "../errors.js";
 import type { Hardware, HardwareKind } from "../hardware/types.js";
-import { readData } from "../io/read.js";
+import { cachedDescription } from "../io/cache.js";
+import { parseData } from "../io/read.js";
 import { MODELS_DIR } from "../registry.js";
 import { validate, type Spec } from "../schema/spec.js";
 import type { Dimension } from "../units/dimensions.js";
@@ -92,8 +93,12 @@ function parseParam(def: ParameterDef, text: string): number | string {
 }
 
 export function loadParameterSet(file: string): ParameterSet {
+  return cachedDescription(file, "parameters", (text) => parameterSetFromData(file, parseData(file, text)));
+}
+
+function parameterSetFromData(file: string, data: unknown): ParameterSet {
   const issues: Issue[] = [];
-  const raw = validate(SET_SPEC, readData(file), file, "", issues) as
+  const raw = validate(SET_SPEC, data, file, "", issues) as
     | { kind: HardwareKind; hardware: string[]; software: ParameterSet["software"]; provenance: ParameterSet["provenance"]; parameters: Record<string, { value: string; source: string }> }
     | undefined;
   if (!raw || issues.length > 0) throw new InputError(issues);

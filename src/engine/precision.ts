@@ -1,5 +1,6 @@
 import { InputError, type Issue } from "../errors.js";
-import { readData } from "../io/read.js";
+import { cachedDescription } from "../io/cache.js";
+import { parseData } from "../io/read.js";
 import { MODELS_DIR } from "../registry.js";
 import { validate, type Sourced, type Spec } from "../schema/spec.js";
 import type { ComputePrecision } from "../hardware/types.js";
@@ -29,10 +30,12 @@ let cache: Readonly<Record<WeightFormat, FormatSpec>> | undefined;
 export function formats(): Readonly<Record<WeightFormat, FormatSpec>> {
   if (cache) return cache;
   const file = `${MODELS_DIR}precisions.yaml`;
-  const issues: Issue[] = [];
-  const spec: Spec = { t: "object", fields: { formats: { t: "object", fields: Object.fromEntries(WEIGHT_FORMATS.map((f) => [f, FORMAT_SPEC])) } } };
-  const data = validate(spec, readData(file), file, "", issues) as { formats: Record<WeightFormat, FormatSpec> } | undefined;
-  if (issues.length > 0 || !data) throw new InputError(issues);
-  cache = data.formats;
+  cache = cachedDescription(file, "precisions", (text) => {
+    const issues: Issue[] = [];
+    const spec: Spec = { t: "object", fields: { formats: { t: "object", fields: Object.fromEntries(WEIGHT_FORMATS.map((f) => [f, FORMAT_SPEC])) } } };
+    const data = validate(spec, parseData(file, text), file, "", issues) as { formats: Record<WeightFormat, FormatSpec> } | undefined;
+    if (issues.length > 0 || !data) throw new InputError(issues);
+    return data.formats;
+  });
   return cache;
 }

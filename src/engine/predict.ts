@@ -6,8 +6,8 @@ import { loadModel } from "../model/load.js";
 import type { Model } from "../model/types.js";
 import { gpuMachine, waferMachine, type Machine } from "./machine.js";
 import { paramValues, parameterSetFor, type Params, type ParameterSet } from "./parameters.js";
-import { forward, newAcc, resetAcc, type Acc } from "./phases/forward.js";
-import { expectedTokensPerStep } from "./phases/speculative.js";
+import { composePhases, newComposition } from "./compose.js";
+import type { Acc } from "./phases/forward.js";
 import { place, type Memory } from "./placement.js";
 import { computePeak, kvBytesPerSequence, profileModel, type ModelProfile } from "./profile.js";
 import { boundOf, type Bound, type Breakdown, type PredictOptions, type Speculation, type Workload } from "./types.js";
@@ -69,7 +69,7 @@ export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<Predict
   };
 }
 
-function machineFor(pr: Prepared, profile: ModelProfile, chips: number, tp: number, pp: number): Machine {
+export function machineFor(pr: Prepared, profile: ModelProfile, chips: number, tp: number, pp: number): Machine {
   return pr.hardware.kind === "gpu"
     ? gpuMachine(pr.hardware, pr.params, tp, pp, pr.peak)
     : waferMachine(pr.hardware, pr.params, chips, profile.layers, pr.peak);
@@ -95,72 +95,35 @@ function checkWorkload(w: Workload, s: Speculation | undefined): void {
 export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Prediction {
   checkWorkload(w, spec);
   const { profile, hardware: hw } = pr;
-  // Decode runs over contexts from P to P + O; its average per-token time is taken at the
-  // mid-point (the costs grow linearly with context).
-  const decodeContext = w.promptTokens + Math.floor(w.outputTokens / 2);
   const pl = place(profile, hw, pr.params, w.batch, w.promptTokens + w.outputTokens, w.promptTokens, pr.chipsAsked);
   const machine = machineFor(pr, profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
-
-  // ---- decode ----
-  const acc = newAcc();
-  let stepSeconds: number;
-  let tokensPerStep = 1;
-  let draftName = "";
-  if (spec) {
-    // Verify k + 1 positions per user in one pass; draft k tokens first.
-    stepSeconds = forward(profile, machine, { users: w.batch, tokensPerUser: spec.draftTokens + 1, priorContext: decodeContext, headTokensPerUser: spec.draftTokens + 1, phase: "decode" }, acc);
-    const draftAcc = newAcc();
-    let draftStep: number;
-    if (pr.draft) {
-      const dm = machineFor(pr, pr.draft.profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
-      draftStep = forward(pr.draft.profile, dm, { users: w.batch, tokensPerUser: 1, priorContext: decodeContext, headTokensPerUser: 1, phase: "decode" }, draftAcc);
-      draftName = pr.draft.model.id;
-    } else {
-      // A draft head (EAGLE, Li et al. 2024, arXiv 2401.15077): one decoder layer of the target's
-      // shape plus the output head, with no step overhead of its own.
-      const head: ModelProfile = { ...profile, groups: [{ ...profile.groups[0]!, count: 1 }], layers: 1 };
-      const hm = machineFor(pr, profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
-      draftStep = forward(head, hm, { users: w.batch, tokensPerUser: 1, priorContext: decodeContext, headTokensPerUser: 1, phase: "decode" }, draftAcc) - draftAcc.overhead;
-      draftName = "one-layer draft head";
-    }
-    acc.draft += spec.draftTokens * draftStep;
-    stepSeconds += spec.draftTokens * draftStep;
-    tokensPerStep = expectedTokensPerStep(spec.draftTokens, spec.acceptance);
-  } else {
-    stepSeconds = forward(profile, machine, { users: w.batch, tokensPerUser: 1, priorContext: decodeContext, headTokensPerUser: 1, phase: "decode" }, acc);
-  }
-  const tpot = stepSeconds / tokensPerStep;
-  const decodeBreakdown = snapshot(acc);
-  const perToken: Breakdown = Object.fromEntries(Object.entries(decodeBreakdown).map(([k, v]) => [k, v / tokensPerStep])) as unknown as Breakdown;
-
-  // ---- prefill ----
-  resetAcc(acc);
-  const prefillSeconds = forward(profile, machine, { users: w.batch, tokensPerUser: w.promptTokens, priorContext: 0, headTokensPerUser: 1, phase: "prefill" }, acc);
-  const prefillBreakdown = snapshot(acc);
-
-  // ---- roofline: bytes one step reads at this batch over all chips' bandwidth, and FLOPs over peak ----
-  const roof = rooflineTokensPerSecond(pr, pl.chips, decodeContext) * tokensPerStep;
-
+  const draft = spec && pr.draft ? { profile: pr.draft.profile, machine: machineFor(pr, pr.draft.profile, pl.chips, pl.tensorParallel, pl.pipelineStages) } : undefined;
+  const c = newComposition();
+  const ph = composePhases(c, profile, machine, draft, w.batch, w.promptTokens, w.outputTokens, spec?.draftTokens ?? 0, spec?.acceptance ?? 0);
+  const decodeBreakdown = snapshot(c.decode);
+  const perToken = Object.fromEntries(Object.entries(decodeBreakdown).map(([k, v]) => [k, v / ph.tokensPerStep])) as unknown as Breakdown;
+  // roofline: bytes one step reads over all chips' bandwidth, and FLOPs over peak
+  const roof = rooflineTokensPerSecond(pr, pl.chips, ph.decodeContext) * ph.tokensPerStep;
   return {
     model: { id: pr.model.id, name: pr.model.name, totalParams: pr.model.params.totalParams, activeParams: pr.model.params.activeParams, ...(pr.model.assumption ? { assumption: pr.model.assumption.what } : {}) },
     hardware: { id: hw.id, name: hw.name, kind: hw.kind, chips: pl.chips, tensorParallel: pl.tensorParallel, pipelineStages: pl.pipelineStages },
     software: { id: pr.parameterSet.software.id, name: pr.parameterSet.software.name, parameters: pr.parameterSet.values, provenance: pr.parameterSet.provenance },
     precision: pr.precision,
     weightFormat: profile.format,
-    workload: { ...w, decodeContextTokens: decodeContext },
-    speculation: spec ? { ...spec, tokensPerStep, draft: draftName } : null,
+    workload: { ...w, decodeContextTokens: ph.decodeContext },
+    speculation: spec ? { ...spec, tokensPerStep: ph.tokensPerStep, draft: pr.draft ? pr.draft.model.id : "one-layer draft head" } : null,
     decode: {
-      tokensPerSecondPerUser: 1 / tpot,
-      timePerOutputTokenSeconds: tpot,
-      aggregateTokensPerSecond: w.batch / tpot,
+      tokensPerSecondPerUser: 1 / ph.tpot,
+      timePerOutputTokenSeconds: ph.tpot,
+      aggregateTokensPerSecond: w.batch / ph.tpot,
       bound: boundOf(decodeBreakdown),
       rooflineTokensPerSecondPerUser: roof,
     },
-    prefill: { seconds: prefillSeconds, bound: boundOf(prefillBreakdown) },
-    ttftSeconds: prefillSeconds,
-    requestSeconds: prefillSeconds + (w.outputTokens - 1) * tpot,
+    prefill: { seconds: ph.prefillSeconds, bound: boundOf(c.prefill) },
+    ttftSeconds: ph.prefillSeconds,
+    requestSeconds: ph.prefillSeconds + (w.outputTokens - 1) * ph.tpot,
     memory: pl.memory,
-    breakdown: { decode: perToken, prefill: prefillBreakdown },
+    breakdown: { decode: perToken, prefill: snapshot(c.prefill) },
   };
 }
 

@@ -1,5 +1,6 @@
 import { InputError, type Issue } from "../errors.js";
-import { readData } from "../io/read.js";
+import { cachedDescription } from "../io/cache.js";
+import { parseData } from "../io/read.js";
 import { resolveRef } from "../registry.js";
 import { validate } from "../schema/spec.js";
 import { HARDWARE_SPEC } from "./schema.js";
@@ -8,7 +9,7 @@ import type { Hardware } from "./types.js";
 /** Loads a hardware description by id (models/hardware/<id>.yaml) or path. */
 export function loadHardware(ref: string): Hardware {
   const file = resolveRef("hardware", ref, "--hardware");
-  return hardwareFromData(file, readData(file));
+  return cachedDescription(file, "hardware", (text) => hardwareFromData(file, parseData(file, text)));
 }
 
 export function hardwareFromData(file: string, data: unknown): Hardware {

@@ -1,6 +1,7 @@
 import { basename } from "node:path";
 import { InputError, type Issue } from "../errors.js";
-import { readData } from "../io/read.js";
+import { cachedDescription } from "../io/cache.js";
+import { parseData } from "../io/read.js";
 import { resolveRef } from "../registry.js";
 import { isPlainObject, validate, type Field, type Spec } from "../schema/spec.js";
 import { countParams } from "./arch.js";
@@ -35,7 +36,7 @@ export const MODEL_SPEC: Spec = {
 /** Loads a model from an id (models/llm/<id>.yaml), one of our YAML files, or a config.json. */
 export function loadModel(ref: string): Model {
   const file = resolveRef("llm", ref, "--model");
-  return modelFromData(file, readData(file));
+  return cachedDescription(file, "model", (text) => modelFromData(file, parseData(file, text)));
 }
 
 export function modelFromData(file: string, data: unknown): Model {

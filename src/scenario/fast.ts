@@ -1,9 +1,8 @@
 import { InputError } from "../errors.js";
-import { gpuMachine, waferMachine, type Machine } from "../engine/machine.js";
-import { forward, newAcc, resetAcc, type Acc, type Pass } from "../engine/phases/forward.js";
-import { expectedTokensPerStep } from "../engine/phases/speculative.js";
+import type { Machine } from "../engine/machine.js";
+import { composePhases, newComposition, type Composition } from "../engine/compose.js";
 import { memoryNeeds, place, type Placement } from "../engine/placement.js";
-import { rooflineTokensPerSecond, type Prepared } from "../engine/predict.js";
+import { machineFor, rooflineTokensPerSecond, type Prepared } from "../engine/predict.js";
 import type { ModelProfile } from "../engine/profile.js";
 import { boundOf, type Bound } from "../engine/types.js";
 
@@ -38,22 +37,10 @@ export const M = {
 
 export const BOUNDS: readonly Bound[] = ["compute", "memory", "latency", "interconnect"];
 
-/** Mutable twin of Pass, reused for every call. */
-interface PassBuf {
-  users: number;
-  tokensPerUser: number;
-  priorContext: number;
-  headTokensPerUser: number;
-  phase: Pass["phase"];
-}
-
 export class LeanEvaluator {
-  private readonly acc: Acc = newAcc();
-  private readonly draftAcc: Acc = newAcc();
-  private readonly pass: PassBuf = { users: 1, tokensPerUser: 1, priorContext: 0, headTokensPerUser: 1, phase: "decode" };
+  private readonly c: Composition = newComposition();
   private readonly machines = new Map<number, Machine>();
   private readonly draftMachines = new Map<number, Machine>();
-  private head: ModelProfile | undefined;
   /** placements seen, each with the lowest and highest bytes needed it was computed for */
   private readonly placements: { lo: number; hi: number; p: Placement }[] = [];
   private neededBytes = 0;
@@ -64,8 +51,7 @@ export class LeanEvaluator {
     const key = chips * 65536 + tp * 256 + pp;
     let m = cache.get(key);
     if (!m) {
-      const pr = this.pr;
-      m = pr.hardware.kind === "gpu" ? gpuMachine(pr.hardware, pr.params, tp, pp, pr.peak) : waferMachine(pr.hardware, pr.params, chips, profile.layers, pr.peak);
+      m = machineFor(this.pr, profile, chips, tp, pp);
       cache.set(key, m);
     }
     return m;
@@ -113,10 +99,7 @@ export class LeanEvaluator {
   evaluate(batch: number, promptTokens: number, outputTokens: number, draftTokens: number, acceptance: number, out: Float64Array): string {
     const pr = this.pr;
     const profile = pr.profile;
-    const acc = this.acc;
-    const pass = this.pass;
     out[M.params] = pr.model.params.totalParams;
-    const decodeContext = promptTokens + Math.floor(outputTokens / 2);
     const pl = this.placement(batch, promptTokens + outputTokens, promptTokens);
     if (typeof pl === "string") {
       out.fill(NaN);
@@ -127,58 +110,19 @@ export class LeanEvaluator {
       return pl;
     }
     const machine = this.machineFor(this.machines, profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
-
-    // ---- decode ----
-    resetAcc(acc);
-    let stepSeconds: number;
-    let tokensPerStep = 1;
-    pass.users = batch;
-    pass.priorContext = decodeContext;
-    pass.phase = "decode";
-    if (draftTokens > 0) {
-      pass.tokensPerUser = draftTokens + 1;
-      pass.headTokensPerUser = draftTokens + 1;
-      stepSeconds = forward(profile, machine, pass, acc);
-      const draftAcc = resetAcc(this.draftAcc);
-      pass.tokensPerUser = 1;
-      pass.headTokensPerUser = 1;
-      let draftStep: number;
-      if (pr.draft) {
-        const dm = this.machineFor(this.draftMachines, pr.draft.profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
-        draftStep = forward(pr.draft.profile, dm, pass, draftAcc);
-      } else {
-        // The one-layer draft head of evaluate(): the target's first layer group, once.
-        this.head ??= { ...profile, groups: [{ ...profile.groups[0]!, count: 1 }], layers: 1 };
-        draftStep = forward(this.head, machine, pass, draftAcc) - draftAcc.overhead;
-      }
-      acc.draft += draftTokens * draftStep;
-      stepSeconds += draftTokens * draftStep;
-      tokensPerStep = expectedTokensPerStep(draftTokens, acceptance);
-    } else {
-      pass.tokensPerUser = 1;
-      pass.headTokensPerUser = 1;
-      stepSeconds = forward(profile, machine, pass, acc);
-    }
-    const tpot = stepSeconds / tokensPerStep;
-    const bound = boundOf(acc);
-
-    // ---- prefill ----
-    resetAcc(acc);
-    pass.tokensPerUser = promptTokens;
-    pass.priorContext = 0;
-    pass.headTokensPerUser = 1;
-    pass.phase = "prefill";
-    const prefillSeconds = forward(profile, machine, pass, acc);
+    const draft = draftTokens > 0 && pr.draft ? { profile: pr.draft.profile, machine: this.machineFor(this.draftMachines, pr.draft.profile, pl.chips, pl.tensorParallel, pl.pipelineStages) } : undefined;
+    const ph = composePhases(this.c, profile, machine, draft, batch, promptTokens, outputTokens, draftTokens, acceptance);
+    const tpot = ph.tpot;
 
     out[M.chips] = pl.chips;
     out[M.tps] = 1 / tpot;
     out[M.tpot] = tpot;
     out[M.aggregate] = batch / tpot;
-    out[M.roofline] = rooflineTokensPerSecond(pr, pl.chips, decodeContext) * tokensPerStep;
-    out[M.bound] = BOUNDS.indexOf(bound);
-    out[M.prefill] = prefillSeconds;
-    out[M.ttft] = prefillSeconds;
-    out[M.request] = prefillSeconds + (outputTokens - 1) * tpot;
+    out[M.roofline] = rooflineTokensPerSecond(pr, pl.chips, ph.decodeContext) * ph.tokensPerStep;
+    out[M.bound] = BOUNDS.indexOf(boundOf(this.c.decode));
+    out[M.prefill] = ph.prefillSeconds;
+    out[M.ttft] = ph.prefillSeconds;
+    out[M.request] = ph.prefillSeconds + (outputTokens - 1) * tpot;
     out[M.needed] = this.neededBytes;
     out[M.fits] = this.neededBytes <= pl.memory.usableBytes ? 1 : 0;
     return "";

@@ -4,10 +4,19 @@ const PREFIXES: ReadonlyArray<readonly [number, string]> = [
   [1e18, "E"], [1e15, "P"], [1e12, "T"], [1e9, "G"], [1e6, "M"], [1e3, "k"], [1, ""],
 ];
 
+/** Thousands separators without Intl (whose first use costs ~25 ms of start-up). */
+function group(text: string): string {
+  const [int = "", frac] = text.split(".");
+  const sign = int.startsWith("-") ? "-" : "";
+  const digits = sign ? int.slice(1) : int;
+  const grouped = digits.replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+  return sign + grouped + (frac !== undefined ? `.${frac}` : "");
+}
+
 function sig(x: number, digits = 3): string {
   if (x === 0) return "0";
   const s = Number(x.toPrecision(digits));
-  return s.toLocaleString("en-US", { maximumFractionDigits: 6 });
+  return group(Math.abs(s) >= 1e21 ? s.toExponential() : String(Number(s.toFixed(6))));
 }
 
 /** A value with a decimal SI prefix on `unit`, e.g. formatSi(2.1e16, "B/s") = "21 PB/s". */
@@ -31,7 +40,7 @@ export function formatSeconds(value: number, digits = 3): string {
 
 /** A plain count with thousands separators, rounded to `digits` significant digits. */
 export function formatCount(value: number, digits = 4): string {
-  if (Math.abs(value) >= 10 ** digits) return Math.round(value).toLocaleString("en-US");
+  if (Math.abs(value) >= 10 ** digits) return group(String(Math.round(value)));
   return sig(value, digits);
 }
 

@@ -111,7 +111,8 @@ function withScaled(h: Hardware, what: "bandwidth" | "compute", f: number): Hard
 }
 
 describe("properties (fast-check)", () => {
-  const runs = { numRuns: 60 };
+  // PROPERTY_RUNS=2000 for a deeper search (60 keeps npm test quick).
+  const runs = { numRuns: Number(process.env["PROPERTY_RUNS"] ?? 60) };
 
   it("no prediction beats the physical roofline of its hardware", () => {
     fc.assert(fc.property(choice, workload, (c, w) => {

@@ -95,8 +95,9 @@ function forwardGpu(p: ModelProfile, m: GpuMachine, pass: Pass, acc: Acc): numbe
 }
 
 function forwardWafer(p: ModelProfile, m: WaferMachine, pass: Pass, acc: Acc): number {
-  // Users beyond the number of pipeline slots share a slot and are processed together.
-  const perSlot = Math.ceil(pass.users / m.pipelineSlots);
+  // Up to one user per pipeline slot (layer) is in flight at a time; beyond that, each layer
+  // processes users / slots tokens per pipeline cycle on average.
+  const perSlot = Math.max(1, pass.users / m.pipelineSlots);
   const q = pass.tokensPerUser;
   const R = m.regionCores;
   const hops = meshCollectiveHops(R);
