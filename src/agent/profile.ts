@@ -1,9 +1,8 @@
 import { InputError, type Issue } from "../errors.js";
 import { readData } from "../io/read.js";
 import { resolveRef } from "../registry.js";
-import { validate, type Field, type Sourced, type Spec } from "../schema/spec.js";
+import { ID_FIELD, sourced, validate, type Field, type Sourced, type Spec } from "../schema/spec.js";
 
-const sourced = (of: Spec, doc: string, optional = false): Field => ({ t: "sourced", of, doc, ...(optional ? { optional } : {}) });
 const count = (min: number): Spec => ({ t: "number", integer: true, min });
 const probability: Spec = { t: "number", min: 0, max: 1 };
 
@@ -12,7 +11,7 @@ export const TASK_SPEC: Spec = {
   t: "object",
   doc: "A coding-agent task profile: turns, context growth, output per turn, tool time, prompt caching, serving load, accuracy.",
   fields: {
-    id: { t: "string", pattern: /^[a-z0-9][a-z0-9.-]*$/, doc: "lower-case id used on the command line" },
+    id: ID_FIELD,
     name: { t: "string" },
     description: { t: "string" },
     turns: sourced(count(1), "model calls per task (each followed by one tool run)"),

@@ -6,6 +6,11 @@ import { formatIssue, InputError } from "../errors.js";
  * (engine, charts, mathjs) are imported inside the command that needs them.
  */
 export async function main(argv: readonly string[]): Promise<number> {
+  // A reader that goes away (`wafersim run ... | head`) is not an error.
+  process.stdout.on("error", (err: NodeJS.ErrnoException) => {
+    if (err.code === "EPIPE") process.exit(0);
+    throw err;
+  });
   const out = (s: string) => process.stdout.write(s.endsWith("\n") ? s : `${s}\n`);
   const program = new Command("wafersim")
     .description("LLM inference performance on wafer-scale chips and GPUs, from first principles")

@@ -1,6 +1,5 @@
-import type { Field, Spec } from "../schema/spec.js";
+import { ID_FIELD, sourced, type Field, type Spec } from "../schema/spec.js";
 
-const sourced = (of: Spec, doc: string, optional = false): Field => ({ t: "sourced", of, doc, ...(optional ? { optional } : {}) });
 const qty = (dim: "bytes" | "bandwidth" | "compute" | "time" | "power" | "frequency"): Spec => ({ t: "quantity", dim });
 const positiveCount: Spec = { t: "number", exclusiveMin: 0 };
 
@@ -11,7 +10,7 @@ export const HARDWARE_SPEC: Spec = {
   t: "object",
   doc: "A chip (one GPU, or one wafer in one CS system) and how chips connect.",
   fields: {
-    id: { t: "string", pattern: /^[a-z0-9][a-z0-9.-]*$/, doc: "lower-case id used on the command line" },
+    id: ID_FIELD,
     name: { t: "string" },
     kind: { t: "string", enum: ["wafer", "gpu"], doc: "wafer: weights in on-chip SRAM, decode latency-bound; gpu: HBM roofline" },
     vendor: { t: "string" },

@@ -3,14 +3,14 @@ import { InputError, type Issue } from "../errors.js";
 import { cachedDescription } from "../io/cache.js";
 import { parseData } from "../io/read.js";
 import { resolveRef } from "../registry.js";
-import { isPlainObject, validate, type Field, type Spec } from "../schema/spec.js";
+import { ID_FIELD, isPlainObject, validate, type Field, type Spec } from "../schema/spec.js";
 import { countParams } from "./arch.js";
 import { architectureFromHf } from "./hf.js";
 import type { Model } from "./types.js";
 
 /** models/llm/*.yaml: provenance around a Hugging Face config, read by the same parser. */
 const META_FIELDS = {
-    id: { t: "string", pattern: /^[a-z0-9][a-z0-9.-]*$/ },
+    id: ID_FIELD,
     name: { t: "string" },
     source: {
       t: "object",

@@ -20,6 +20,14 @@ export type Spec =
 
 export type Field = Spec & { readonly optional?: boolean };
 
+/** A figure from the world: a value (usually a quantity with a unit) and its source. */
+export function sourced(of: Spec, doc: string, optional = false): Field {
+  return { t: "sourced", of, doc, ...(optional ? { optional } : {}) };
+}
+
+/** The `id` of a description: lower case, used on the command line and as its file name. */
+export const ID_FIELD: Field = { t: "string", pattern: /^[a-z0-9][a-z0-9.-]*$/, doc: "lower-case id used on the command line" };
+
 /** A number from the world with where it came from. `value` is SI after validation. */
 export interface Sourced<T = number> {
   readonly value: T;

@@ -1,6 +1,5 @@
-import type { Field, Spec, Sourced } from "../schema/spec.js";
+import { ID_FIELD, sourced, type Field, type Spec, type Sourced } from "../schema/spec.js";
 
-const sourced = (of: Spec, doc: string): Field => ({ t: "sourced", of, doc });
 const time = (allowZero = true): Spec => ({ t: "quantity", dim: "time", allowZero });
 
 /**
@@ -11,7 +10,7 @@ export const STACK_SPEC: Spec = {
   t: "object",
   doc: "A serving stack: network, session start-up, request handling, queueing and per-token streaming overheads.",
   fields: {
-    id: { t: "string", pattern: /^[a-z0-9][a-z0-9.-]*$/, doc: "lower-case id used on the command line" },
+    id: ID_FIELD,
     name: { t: "string" },
     description: { t: "string" },
     network: {

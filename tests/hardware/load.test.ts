@@ -1,18 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { InputError, type Issue } from "../../src/errors.js";
 import { loadHardware } from "../../src/hardware/load.js";
 import { listIds } from "../../src/registry.js";
-import { tempFile } from "../helpers.js";
+import { gpuYaml, issuesOf, tempFile } from "../helpers.js";
 
-function issuesOf(fn: () => unknown): readonly Issue[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("hardware descriptions", () => {
   it("ships the ids the issues name", () => {
@@ -32,20 +22,7 @@ describe("hardware descriptions", () => {
     }
   });
 
-  const base = (over: string) => `id: test-gpu
-name: Test
-kind: gpu
-vendor: Test
-memory:
-  kind: hbm
-  capacity: {value: 80 GB, source: s}
-  bandwidth: {value: ${over}, source: s}
-compute:
-  bf16: {value: 989 TFLOP/s, source: s}
-interconnect:
-  scaleUp: {name: nv, devices: {value: 8, source: s}, bandwidth: {value: 450 GB/s, source: s}}
-  scaleOut: {name: ib, bandwidth: {value: 400 Gb/s, source: s}}
-`;
+  const base = gpuYaml;
 
   it("names file, field, value and expectation for a wrong dimension", () => {
     const f = tempFile("bad.yaml", base("21 PB"));

@@ -3,22 +3,9 @@ import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/errors.js";
 import { loadHardware } from "../../src/hardware/load.js";
 import { cachedDescription } from "../../src/io/cache.js";
-import { tempFile } from "../helpers.js";
+import { gpuYaml, tempFile } from "../helpers.js";
 
-const gpu = (bandwidth: string) => `id: cache-test
-name: Test
-kind: gpu
-vendor: Test
-memory:
-  kind: hbm
-  capacity: {value: 80 GB, source: s}
-  bandwidth: {value: ${bandwidth}, source: s}
-compute:
-  bf16: {value: 989 TFLOP/s, source: s}
-interconnect:
-  scaleUp: {name: nv, devices: {value: 8, source: s}, bandwidth: {value: 450 GB/s, source: s}}
-  scaleOut: {name: ib, bandwidth: {value: 400 Gb/s, source: s}}
-`;
+const gpu = gpuYaml;
 
 describe("description cache", () => {
   it("returns the same validated description on a second read without rebuilding it", () => {

@@ -1,17 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { InputError, type Issue } from "../../src/errors.js";
 import { loadModel } from "../../src/model/load.js";
-import { tempFile } from "../helpers.js";
+import { issuesOf, tempFile } from "../helpers.js";
 
-function issuesOf(fn: () => unknown): readonly Issue[] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected an InputError");
-}
 
 const dense = { architectures: ["LlamaForCausalLM"], model_type: "llama", hidden_size: 4096, intermediate_size: 14336, num_attention_heads: 32, num_hidden_layers: 32, num_key_value_heads: 8, vocab_size: 128256, torch_dtype: "bfloat16" };
 const json = (o: unknown) => tempFile("config.json", JSON.stringify(o));
