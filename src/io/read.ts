@@ -1,6 +1,13 @@
 import { readFileSync } from "node:fs";
-import { parseDocument } from "yaml";
+import { createRequire } from "node:module";
 import { InputError, inputError, type Issue } from "../errors.js";
+
+/** The yaml package, loaded on first use (~40 ms): a start-up served from the description cache never needs it. */
+let yamlModule: typeof import("yaml") | undefined;
+function yaml(): typeof import("yaml") {
+  yamlModule ??= createRequire(import.meta.url)("yaml") as typeof import("yaml");
+  return yamlModule;
+}
 
 /** Keys that could reach an object's prototype; refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
@@ -30,7 +37,7 @@ export function parseData(file: string, text: string): unknown {
       throw inputError({ file, path: "", problem: `broken JSON (${(err as Error).message})` }, err);
     }
   } else {
-    const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
+    const doc = yaml().parseDocument(text, { uniqueKeys: true, prettyErrors: false, strict: true });
     if (doc.errors.length > 0) {
       throw new InputError(doc.errors.map((e) => ({ file, path: "", problem: `broken YAML: ${e.message.split("\n")[0]}` })));
     }
