@@ -32,12 +32,7 @@ export function renderSweepTable(plan: Plan, points: readonly Point[]): string {
     const num = (k: string) => m[k] as number | null;
     const secs = (k: string) => (num(k) === null ? "-" : formatSeconds(num(k)!));
     return [
-      ...plan.axes.map((a) => {
-        const v = p.axes[a.key];
-        const dim = a.def.range?.dim;
-        if (dim && typeof v === "number") return dim === "time" ? formatSeconds(v) : formatSi(v, DIMENSIONS[dim].si);
-        return fmtCell(v);
-      }),
+      ...plan.axes.map((a) => axisText(a, p.axes[a.key])),
       fmtCell(m["hardware.chips"]), fmtCell(m["decode.tokensPerSecondPerUser"]), secs("decode.timePerOutputTokenSeconds"),
       fmtCell(m["decode.aggregateTokensPerSecond"]), secs("ttftSeconds"), secs("requestSeconds"), fmtCell(m["decode.bound"]), shorten(p.note, 50),
     ];
@@ -45,12 +40,35 @@ export function renderSweepTable(plan: Plan, points: readonly Point[]): string {
   return renderTable(headers, rows, headers.map((h, i) => i >= plan.axes.length && i < headers.length - 2));
 }
 
+/** The sweep table of a scenario with `task`: one agent session per row. */
+export function renderSessionSweepTable(plan: Plan, points: readonly Point[]): string {
+  const headers = [...plan.axes.map((a) => a.key), "chips", "users per step", "decode tok/s", "wall time", "model", "tools", "serving overhead", "model share", "tool share", "overhead share", "note"];
+  const pct = (v: Point["metrics"][string] | undefined) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "-");
+  const rows = points.map((p) => {
+    const m = p.metrics;
+    const secs = (k: string) => (typeof m[k] === "number" ? formatSeconds(m[k]) : "-");
+    return [
+      ...plan.axes.map((a) => axisText(a, p.axes[a.key])),
+      fmtCell(m["hardware.chips"]), fmtCell(m["session.batch"]), fmtCell(m["session.decodeTokensPerSecond"]),
+      secs("session.wallSeconds"), secs("session.modelSeconds"), secs("session.toolSeconds"), secs("session.overheadSeconds"),
+      pct(m["session.shares.model"]), pct(m["session.shares.tool"]), pct(m["session.shares.overhead"]), shorten(p.note, 50),
+    ];
+  });
+  return renderTable(headers, rows, headers.map((h, i) => i >= plan.axes.length && i < headers.length - 1));
+}
+
+function axisText(a: Plan["axes"][number], v: Point["axes"][string] | undefined): string {
+  const dim = a.def.range?.dim;
+  if (dim && typeof v === "number") return dim === "time" ? formatSeconds(v) : formatSi(v, DIMENSIONS[dim].si);
+  return fmtCell(v);
+}
+
 const MAX_ROWS = 1000;
 
 export function registerRun(program: Command, out: (s: string) => void): void {
   program
     .command("run")
-    .description("evaluate a scenario file: one prediction, or a table of its sweep")
+    .description("evaluate a scenario file: one prediction (or agent session, with task), or a table of its sweep")
     .argument("<scenario>", "scenario file, or the name of one in scenarios/")
     .option("--json", "machine-readable output")
     .action(async (ref: string, f: { json?: boolean }) => {
@@ -62,6 +80,13 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       const inputs = [...sc.settings.values()].map((s) => ({ key: s.key, value: s.value, text: s.text, from: s.file }));
       const axes = sc.axes.map((a) => ({ key: a.key, values: a.values, from: a.file }));
       const head = [sc.title ? `${sc.title}` : where(sc.file), ...(sc.question ? [sc.question] : [])].join("\n");
+      if (plan.total === 1 && sc.axes.length === 0 && plan.kind === "session") {
+        const { session } = plan.sessionAt(0);
+        if (f.json) { out(JSON.stringify({ scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs, result: session }, null, 2)); return; }
+        const { renderSession } = await import("./session.js");
+        out(`${head}\n\n${renderInputs(sc)}\n\n${renderSession(session)}`);
+        return;
+      }
       if (plan.total === 1 && sc.axes.length === 0) {
         const { stacked, prediction } = plan.predictionAt(0);
         if (f.json) { out(JSON.stringify({ scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs, result: stacked }, null, 2)); return; }
@@ -75,7 +100,7 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       for (let i = 0; i < n; i++) points.push(plan.point(i));
       if (f.json) { out(JSON.stringify({ scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs, axes, points: points.map(({ context: _c, ...p }) => p) }, null, 2)); return; }
       const model = points[0]?.context.prepared.model;
-      out(`${head}\n\n${renderInputs(sc)}\n\n${model ? `model ${model.id}: ${formatParams(model.params.totalParams)} parameters\n\n` : ""}${renderSweepTable(plan, points)}`);
+      out(`${head}\n\n${renderInputs(sc)}\n\n${model ? `model ${model.id}: ${formatParams(model.params.totalParams)} parameters\n\n` : ""}${plan.kind === "session" ? renderSessionSweepTable(plan, points) : renderSweepTable(plan, points)}`);
       if (plan.total > n) out(`... ${formatCount(plan.total - n)} more points: use \`wafersim sweep ${ref}\` for all of them`);
     });
 }

@@ -2,7 +2,7 @@ import { show, type Issue } from "../errors.js";
 import { isPlainObject } from "../schema/spec.js";
 import { DIMENSIONS } from "../units/dimensions.js";
 import { parseQuantity } from "../units/parse.js";
-import type { KeyDef, Value } from "./keys.js";
+import { looksRelative, parseRelative, type KeyDef, type Relative, type Value } from "./keys.js";
 
 /** A range in a sweep: `{from, to, steps, scale: linear|log}`. */
 export function isRange(x: unknown): x is Record<string, unknown> {
@@ -15,7 +15,7 @@ const RANGE_FIELDS = ["from", "to", "steps", "scale"];
  * The values of a range. Whole-number keys are rounded and repeats dropped (a log range of
  * batch 1..8 in 20 steps has 8 distinct values); the last value is `to` exactly.
  */
-export function expandRange(def: KeyDef, r: Record<string, unknown>, file: string, path: string, issues: Issue[]): { values: number[]; texts: string[] } | undefined {
+export function expandRange(def: KeyDef, r: Record<string, unknown>, file: string, path: string, issues: Issue[]): { values: (number | Relative)[]; texts: string[] } | undefined {
   const before = issues.length;
   const range = def.range;
   if (!range) {
@@ -25,6 +25,7 @@ export function expandRange(def: KeyDef, r: Record<string, unknown>, file: strin
   for (const k of Object.keys(r)) {
     if (!RANGE_FIELDS.includes(k)) issues.push({ file, path: `${path}.${k}`, problem: "unknown field", expected: `one of ${RANGE_FIELDS.join(", ")}` });
   }
+  if (def.relative && (looksRelative(r["from"]) || looksRelative(r["to"]))) return relativeRange(r, file, path, issues, before);
   const end = (k: "from" | "to"): number | undefined => {
     const v = r[k];
     if (v === undefined) { issues.push({ file, path: `${path}.${k}`, problem: "missing", expected: range.dim ? DIMENSIONS[range.dim].label : "a number" }); return undefined; }
@@ -62,6 +63,34 @@ export function expandRange(def: KeyDef, r: Record<string, unknown>, file: strin
   }
   const unit = range.dim ? ` ${DIMENSIONS[range.dim].si}` : "";
   return { values, texts: values.map((v) => `${v}${unit}`) };
+}
+
+/**
+ * A range of relative factors, `{from: x0.125, to: x4, steps: 6, scale: log}`: both ends
+ * relative, factors spaced like numbers (not rounded: a factor of a whole-number field that
+ * does not give a whole number is reported when the deployment is built).
+ */
+function relativeRange(r: Record<string, unknown>, file: string, path: string, issues: Issue[], before: number): { values: Relative[]; texts: string[] } | undefined {
+  const end = (k: "from" | "to"): number | undefined => {
+    const v = r[k];
+    if (!looksRelative(v)) { issues.push({ file, path: `${path}.${k}`, problem: "one end relative, the other not", got: show(v), expected: `both ends relative, e.g. {from: x0.5, to: x2}` }); return undefined; }
+    return parseRelative(v, file, `${path}.${k}`, issues)?.times;
+  };
+  const from = end("from");
+  const to = end("to");
+  const steps = r["steps"];
+  if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1) issues.push({ file, path: `${path}.steps`, problem: steps === undefined ? "missing" : "not a whole number >= 1", got: show(steps), expected: "the number of values, a whole number >= 1" });
+  const scale = r["scale"] ?? "linear";
+  if (scale !== "linear" && scale !== "log") issues.push({ file, path: `${path}.scale`, problem: "not a known value", got: show(scale), expected: "linear or log" });
+  if (issues.length > before || from === undefined || to === undefined || typeof steps !== "number") return undefined;
+  const values: Relative[] = [];
+  for (let i = 0; i < steps; i++) {
+    const f = steps === 1 ? 0 : i / (steps - 1);
+    // 12 significant digits: x0.25 rather than x0.25000000000000006 from the power.
+    const v = i === steps - 1 ? to : Number((scale === "log" ? from * Math.pow(to / from, f) : from + (to - from) * f).toPrecision(12));
+    if (values.length === 0 || values[values.length - 1]!.times !== v) values.push({ times: v });
+  }
+  return { values, texts: values.map((v) => `x${v.times}`) };
 }
 
 /**

@@ -9,7 +9,7 @@ import { loadModel, modelFromData } from "../model/load.js";
 import type { Model } from "../model/types.js";
 import { resolveRef } from "../registry.js";
 import { isPlainObject, type Sourced } from "../schema/spec.js";
-import { hardwareFieldSpec, type Value } from "./keys.js";
+import { hardwareFieldSpec, isRelative, type Value } from "./keys.js";
 
 /** A structural input of one sweep point: its value, how it was written, and where. */
 export interface Given {
@@ -51,6 +51,11 @@ function hardware(ref: string): Hardware {
 
 type Mutable = Record<string, unknown>;
 
+/** "x0.5 of 2.3 ns": a relative what-if's text, with the value it scaled. */
+function relativeText(g: Given, was: string): string {
+  return `${g.text} of ${was}`;
+}
+
 /**
  * A what-if on a validated hardware description: the figure is replaced by one whose source
  * is the scenario file (kind "what-if") and whose note keeps the figure it replaced.
@@ -70,7 +75,17 @@ export function overrideHardware(hw: Hardware, g: Given): Hardware {
   const found = hardwareFieldSpec(segs);
   const sourcedField = !("error" in found) && found.sourced;
   const was = wasSourced ? `; was ${String((old as Mutable)["text"])} (${String((old as Mutable)["source"])})` : "";
-  if (sourcedField && isPlainObject(g.value)) {
+  if (isRelative(g.value)) {
+    const base = wasSourced ? (old as Mutable)["value"] : old;
+    if (typeof base !== "number") {
+      throw new InputError([{ file: g.file, path: g.key, problem: `a relative what-if needs a figure to scale, and ${hw.id} has none at ${g.key}`, got: JSON.stringify(g.text), expected: "an absolute value with its unit" }]);
+    }
+    const value = base * g.value.times;
+    const baseText = wasSourced ? String((old as Mutable)["text"]) : String(base);
+    node[leaf] = sourcedField
+      ? { value, text: relativeText(g, baseText), source: g.file, kind: "what-if", note: `what-if${was}` }
+      : value;
+  } else if (sourcedField && isPlainObject(g.value)) {
     const given = g.value as unknown as Sourced;
     node[leaf] = { ...given, kind: given.kind ?? "what-if", note: `${given.note ? `${given.note}. ` : ""}what-if in ${g.file}${was}` };
   } else if (sourcedField) {
@@ -80,6 +95,15 @@ export function overrideHardware(hw: Hardware, g: Given): Hardware {
   }
   const out = copy as unknown as Hardware;
   return { ...out, name: out.name.endsWith("(what-if)") ? out.name : `${out.name} (what-if)` };
+}
+
+function getPath(obj: Mutable, segs: readonly string[]): unknown {
+  let node: unknown = obj;
+  for (const seg of segs) {
+    if (!isPlainObject(node)) return undefined;
+    node = node[seg];
+  }
+  return node;
 }
 
 function setPath(obj: Mutable, segs: readonly string[], value: unknown): void {
@@ -96,13 +120,29 @@ export function overrideModel(ref: string, given: readonly Given[]): Model {
   const file = resolveRef("llm", ref, "--model");
   const raw = structuredClone(readData(file)) as Mutable;
   const wrapped = "config" in raw && !/\.json$/i.test(file);
+  const texts: string[] = [];
   for (const g of given) {
     const segs = g.key.slice("model.".length).split(".");
-    setPath(raw, wrapped || segs[0] !== "config" ? segs : segs.slice(1), g.value);
+    const path = wrapped || segs[0] !== "config" ? segs : segs.slice(1);
+    let value: unknown = g.value;
+    let text = g.text;
+    if (isRelative(g.value)) {
+      const base = getPath(raw, path);
+      if (typeof base !== "number") {
+        throw new InputError([{ file: g.file, path: g.key, problem: `a relative what-if needs a number to scale, and ${file} has ${base === undefined ? "no such field" : JSON.stringify(base)} there`, got: JSON.stringify(g.text), expected: "an absolute value" }]);
+      }
+      value = base * g.value.times;
+      if (Number.isInteger(base) && !Number.isInteger(value)) {
+        throw new InputError([{ file: g.file, path: g.key, problem: `${g.text} of ${base} is ${String(value)}, not a whole number`, got: JSON.stringify(g.text), expected: `a factor giving a whole number (the field is ${base} in ${file}), or an absolute value` }]);
+      }
+      text = `${String(value)} (${relativeText(g, String(base))})`;
+    }
+    texts.push(`${g.key.slice(6)}=${text}`);
+    setPath(raw, path, value);
   }
   try {
     const m = modelFromData(file, raw);
-    return { ...m, name: `${m.name} (what-if: ${given.map((g) => `${g.key.slice(6)}=${g.text}`).join(", ")})` };
+    return { ...m, name: `${m.name} (what-if: ${texts.join(", ")})` };
   } catch (err) {
     if (!(err instanceof InputError)) throw err;
     throw new InputError(err.issues.map((i): Issue => ({ ...i, file: given[0]!.file, path: given.map((g) => g.key).join(", "), hint: `after the what-if, ${i.file}: ${i.path}: ${i.problem}` })), { cause: err });
@@ -156,9 +196,25 @@ function overrideParameters(pr: Prepared, given: readonly Given[]): Prepared {
       issues.push({ file: g.file, path: g.key, problem: `not a parameter of ${pr.hardware.kind} hardware (${pr.hardware.id})`, expected: `one of ${PARAMETER_DEFS.filter((d) => d.kind === pr.hardware.kind).map((d) => d.name).join(", ")}` });
       continue;
     }
-    params[name] = g.value as number;
     const old = values[name];
-    values[name] = { value: g.value as number, text: g.text, source: `what-if in ${g.file}${old ? `; was ${old.text} (${old.source})` : ""}` };
+    let value = g.value as number;
+    let text = g.text;
+    if (isRelative(g.value)) {
+      const base = params[name];
+      if (typeof base !== "number") {
+        issues.push({ file: g.file, path: g.key, problem: `a relative what-if needs a fitted value to scale, and ${pr.parameterSet.id} has none for ${name}`, got: JSON.stringify(g.text), expected: "an absolute value" });
+        continue;
+      }
+      value = base * g.value.times;
+      text = relativeText(g, old?.text ?? String(base));
+      const def = PARAMETER_DEFS.find((d) => d.name === name && d.kind === pr.hardware.kind)!;
+      if (def.dim === "fraction" && value > 1) {
+        issues.push({ file: g.file, path: g.key, problem: `${text} is ${value}, above 1`, got: JSON.stringify(g.text), expected: `a fraction of at most 1: a factor of at most ${1 / base}` });
+        continue;
+      }
+    }
+    params[name] = value;
+    values[name] = { value, text, source: `what-if in ${g.file}${old ? `; was ${old.text} (${old.source})` : ""}` };
   }
   if (issues.length > 0) throw new InputError(issues);
   return { ...pr, params, parameterSet: { ...pr.parameterSet, values } };

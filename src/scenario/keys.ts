@@ -12,9 +12,22 @@ import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
  * ("structural": model, hardware, overrides, resolved once per combination) or only the
  * workload of one point (evaluated in the inner loop).
  */
-export type Value = number | string | boolean | null | { readonly draftTokens: number; readonly acceptance: number } | readonly unknown[] | Readonly<Record<string, unknown>>;
+export type Value = number | string | boolean | null | { readonly draftTokens: number; readonly acceptance: number } | Relative | readonly unknown[] | Readonly<Record<string, unknown>>;
 
-export type KeyRole = "structural" | "workload" | "stack";
+/** A relative what-if: the deployment's own value (hardware figure, fitted parameter, config field) times `times`. */
+export interface Relative {
+  readonly times: number;
+}
+
+export function isRelative(v: unknown): v is Relative {
+  return isPlainObject(v) && typeof v["times"] === "number" && Object.keys(v).length === 1;
+}
+
+/**
+ * "structural": resolved once per deployment; "workload": the inner loop; "stack": a serving
+ * stack applied to a prediction; "task": an agent task profile, making every point a session.
+ */
+export type KeyRole = "structural" | "workload" | "stack" | "task";
 
 export interface KeyDef {
   readonly key: string;
@@ -24,6 +37,8 @@ export interface KeyDef {
   readonly range?: { readonly integer: boolean; readonly dim?: Dimension; readonly min?: number; readonly max?: number };
   /** refs (model, hardware, stack files) are resolved relative to the scenario that wrote them */
   readonly ref?: boolean;
+  /** override keys of a numeric field accept a relative value "x<factor>" (see parseRelative) */
+  readonly relative?: boolean;
   /** validates one value; returns the canonical value or undefined after adding issues */
   check(raw: unknown, file: string, path: string, issues: Issue[]): Value | undefined;
   /** JSON Schema of one value */
@@ -33,6 +48,43 @@ export interface KeyDef {
 function bad(issues: Issue[], file: string, path: string, problem: string, raw: unknown, expected: string): undefined {
   issues.push({ file, path, problem, got: show(raw), expected });
   return undefined;
+}
+
+/** The one relative form: "x" then a positive decimal number, e.g. "x0.5", "x2", "x1e-3". */
+const RELATIVE_FORM = /^x((\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)$/;
+/** What looks like an attempt at a relative value ("X2", "2x", "x -1", "×0.5", "*2"), to say how to write it. */
+const RELATIVE_ATTEMPT = /^\s*([xX×*]\s*[-+.\d]|[-+]?[\d.][\d.eE+-]*\s*[xX×]\s*$)/;
+export const RELATIVE_EXPECTED = 'a factor times the deployment\'s own value, written "x<number>" with the number above zero, e.g. "x0.5" (half) or "x2" (double)';
+
+/** True when `raw` is a string meant as a relative value (valid or not). */
+export function looksRelative(raw: unknown): raw is string {
+  return typeof raw === "string" && (RELATIVE_FORM.test(raw) || RELATIVE_ATTEMPT.test(raw));
+}
+
+/** Parses "x<factor>" strictly: the factor is finite and above zero. */
+export function parseRelative(raw: string, file: string, path: string, issues: Issue[]): Relative | undefined {
+  const m = RELATIVE_FORM.exec(raw);
+  if (!m) return bad(issues, file, path, "not a relative value", raw, RELATIVE_EXPECTED);
+  const times = Number(m[1]);
+  if (!Number.isFinite(times) || times <= 0) return bad(issues, file, path, "a relative factor must be above zero", raw, RELATIVE_EXPECTED);
+  return { times };
+}
+
+/** Wraps an override key's check: relative strings go to parseRelative, anything else to `check`. */
+function withRelative(def: KeyDef): KeyDef {
+  return {
+    ...def, relative: true,
+    check: (raw, file, path, issues) => (looksRelative(raw) ? parseRelative(raw, file, path, issues) : def.check(raw, file, path, issues)),
+    schema: { ...def.schema, description: `${String(def.schema["description"] ?? def.doc)}; or relative: "x<factor>" times the deployment's own value` },
+  };
+}
+
+/** A relative value where the field is not numeric: a clear error rather than a parse failure. */
+function noRelative(def: KeyDef, what: string): KeyDef {
+  return {
+    ...def,
+    check: (raw, file, path, issues) => (looksRelative(raw) ? bad(issues, file, path, `a relative value needs a numeric field, and ${what} is not one`, raw, "an absolute value") : def.check(raw, file, path, issues)),
+  };
 }
 
 function specCheck(spec: Spec) {
@@ -102,6 +154,12 @@ export const BASE_KEYS: readonly KeyDef[] = [
   },
   ref("draftModel", "structural", "draft model for speculative decoding (id or file); default: a one-layer draft head"),
   {
+    key: "task", role: "task", ref: true,
+    doc: "agent task profile (models/tasks id or file): every point becomes a whole agent session (as `wafersim session`) with the point's model, hardware, chips, precision, software, stack and batch (default batch: the profile's serving assumption)",
+    check: specCheck({ t: "string" }),
+    schema: { type: "string", description: "agent task profile id (models/tasks) or file" },
+  },
+  {
     key: "stack", role: "stack", doc: "serving stack (models/stacks id or file) whose overheads are added; none for the bare model", ref: true,
     check: (raw, file, path, issues) => (raw === "none" || raw === null ? null : specCheck({ t: "string" })(raw, file, path, issues)),
     schema: { type: "string", description: "serving stack id or file, or none" },
@@ -157,7 +215,8 @@ function hardwareKey(key: string, file: string, path: string, issues: Issue[]): 
   }
   const doc = `what-if override of the hardware field ${key.slice(9)}`;
   const dim = leaf.t === "quantity" ? leaf.dim : undefined;
-  return {
+  const numeric = leaf.t === "quantity" || leaf.t === "number";
+  const def: KeyDef = {
     key: segs.at(-1) === "value" ? key.slice(0, -".value".length) : key,
     role: "structural", doc,
     ...(leaf.t === "quantity" || leaf.t === "number" ? { range: { integer: leaf.t === "number" && !!leaf.integer, ...(dim ? { dim } : {}), ...(leaf.t === "number" && leaf.min !== undefined ? { min: leaf.min } : {}) } } : {}),
@@ -166,8 +225,9 @@ function hardwareKey(key: string, file: string, path: string, issues: Issue[]): 
       if (found.sourced && isPlainObject(raw)) return specCheck({ t: "sourced", of: leaf })(raw, f, p, is);
       return specCheck(leaf)(raw, f, p, is);
     },
-    schema: leaf.t === "quantity" ? { type: "string", description: `${doc}: ${DIMENSIONS[leaf.dim].label}`, examples: [DIMENSIONS[leaf.dim].example] } : { description: doc },
+    schema: leaf.t === "quantity" ? { type: "string", description: `${doc}: ${DIMENSIONS[leaf.dim].label}`, examples: [DIMENSIONS[leaf.dim].example, "x2"] } : { description: doc },
   };
+  return numeric ? withRelative(def) : noRelative(def, `hardware.${segs.join(".")}`);
 }
 
 function parameterKey(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {
@@ -181,14 +241,14 @@ function parameterKey(key: string, file: string, path: string, issues: Issue[]):
   const def: ParameterDef = defs[0]!;
   const doc = `what-if value of the fitted parameter ${name}: ${def.doc}`;
   if (def.dim === "fraction") {
-    return { key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck({ t: "number", min: 0, max: 1 }), schema: { type: "number", minimum: 0, maximum: 1, description: doc } };
+    return withRelative({ key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck({ t: "number", min: 0, max: 1 }), schema: { type: "number", minimum: 0, maximum: 1, description: doc } });
   }
   const dim = def.dim;
-  return {
+  return withRelative({
     key, role: "structural", doc, range: { integer: false, dim },
     check: specCheck({ t: "quantity", dim, allowZero: true }),
-    schema: { type: "string", description: `${doc}: ${DIMENSIONS[dim].label}`, examples: [DIMENSIONS[dim].example] },
-  };
+    schema: { type: "string", description: `${doc}: ${DIMENSIONS[dim].label}`, examples: [DIMENSIONS[dim].example, "x0.5"] },
+  });
 }
 
 function modelKey(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {
@@ -198,12 +258,14 @@ function modelKey(key: string, file: string, path: string, issues: Issue[]): Key
     return undefined;
   }
   const doc = `what-if override of the model field ${rest} (checked by the model parser when applied)`;
-  return {
+  // Whether the field is numeric is known only when the model is loaded: a relative value on
+  // a field that is not a number is reported then (context.ts).
+  return withRelative({
     key, role: "structural", doc, range: { integer: true },
     check: (raw, f, p, is) => {
       if (raw === null || (typeof raw === "number" && !Number.isFinite(raw))) return bad(is, f, p, "not a value", raw, "a number, string, boolean or list as in config.json");
       return raw as Value;
     },
     schema: { description: doc },
-  };
+  });
 }

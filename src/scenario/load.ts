@@ -6,7 +6,7 @@ import { readData } from "../io/read.js";
 import { looksLikeFile } from "../registry.js";
 import { isPlainObject } from "../schema/spec.js";
 import { expandRange, isRange } from "./axes.js";
-import { BASE_KEYS, keyDef, type KeyDef, type Value } from "./keys.js";
+import { BASE_KEYS, keyDef, looksRelative, type KeyDef, type Value } from "./keys.js";
 
 /** The shipped scenarios folder (same relative path from src/ and dist/). */
 export const SCENARIOS_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
@@ -42,6 +42,8 @@ export interface Scenario {
   /** keys whose axes advance together; the rest combine as a cartesian product */
   readonly zip: readonly string[];
   readonly zipFile?: string;
+  /** true when `task` is set (or swept): every point is an agent session, with session metrics */
+  readonly session: boolean;
 }
 
 /** Built-in defaults, the same as `wafersim predict`'s. */
@@ -107,6 +109,29 @@ function textOf(v: unknown): string {
   return JSON.stringify(v);
 }
 
+/** A key's check, with a clear error for a relative value on a key that takes none. */
+function checkValue(def: KeyDef, raw: unknown, file: string, path: string, issues: Issue[]): Value | undefined {
+  if (!def.relative && !def.ref && !/^(hardware|model|parameters)\./.test(def.key) && looksRelative(raw)) {
+    issues.push({ file, path, problem: "relative values apply to what-if overrides only", got: show(raw), expected: "an absolute value here; \"x<factor>\" works for hardware.<field>, model.config.<field> and parameters.<name>" });
+    return undefined;
+  }
+  return def.check(raw, file, path, issues);
+}
+
+/**
+ * Inputs an agent session takes from its task profile or cannot take: a prediction's workload
+ * (the profile gives every turn's prompt and output), speculation and what-ifs
+ * (simulateSession loads model, hardware and fitted parameters by id or file).
+ */
+const NOT_FOR_SESSIONS: readonly { readonly match: (key: string) => boolean; readonly why: string; readonly hint?: string }[] = [
+  { match: (k) => k === "promptTokens" || k === "outputTokens", why: "not used by an agent session: the task profile gives every turn's prompt and output", hint: "remove it, or edit the task profile" },
+  { match: (k) => k === "speculation" || k.startsWith("speculation.") || k === "draftModel", why: "speculative decoding is not modelled in agent sessions" },
+  {
+    match: (k) => k.startsWith("hardware.") || k.startsWith("model.") || k.startsWith("parameters."), why: "what-if overrides are not available in agent sessions",
+    hint: "a session loads model, hardware and fitted parameters by id or file: save the what-if hardware or model as its own YAML file and name it in hardware: or model:",
+  },
+];
+
 function resolveRefValue(def: KeyDef, v: Value, file: string): Value {
   if (def.ref && typeof v === "string" && looksLikeFile(v)) return resolve(dirname(file), v);
   return v;
@@ -161,14 +186,14 @@ export function loadScenario(ref: string): Scenario {
       if (d !== undefined) set(def.key, def, d, String(d), "default");
       continue;
     }
-    const v = def.check(r.value, r.file, def.key, issues);
+    const v = checkValue(def, r.value, r.file, def.key, issues);
     if (v !== undefined) set(def.key, def, resolveRefValue(def, v, r.file), textOf(r.value), r.file);
   }
   for (const [key, r] of raw) {
     if (settings.has(key) || BASE_KEYS.some((d) => d.key === key)) continue;
     const def = keyDef(key, r.file, key, issues);
     if (!def) continue;
-    const v = def.check(r.value, r.file, key, issues);
+    const v = checkValue(def, r.value, r.file, key, issues);
     if (v !== undefined) set(def.key, def, v, textOf(r.value), r.file);
   }
 
@@ -187,7 +212,7 @@ export function loadScenario(ref: string): Scenario {
     if (Array.isArray(r.value)) {
       if (r.value.length === 0) { issues.push({ file: r.file, path, problem: "empty list", expected: "at least one value" }); continue; }
       r.value.forEach((item, i) => {
-        const v = def.check(item, r.file, `${path}[${i}]`, issues);
+        const v = checkValue(def, item, r.file, `${path}[${i}]`, issues);
         if (v !== undefined) { values.push(resolveRefValue(def, v, r.file)); texts.push(textOf(item)); }
       });
     } else if (isRange(r.value)) {
@@ -230,9 +255,22 @@ export function loadScenario(ref: string): Scenario {
     }
   }
 
+  const session = has("task");
+  if (session) {
+    // A session's prompts and outputs come from its task profile, and its batch by default from
+    // the profile's serving assumption: the prediction defaults do not apply.
+    for (const [k, st] of settings) if (st.file === "default") settings.delete(k);
+    const taskFrom = settings.get("task")?.file ?? axes.find((a) => a.key === "task")!.file;
+    const given = [...[...settings.values()].filter((st) => st.file !== "default").map((st) => ({ key: st.key, file: st.file, path: st.key })), ...axes.map((a) => ({ key: a.key, file: a.file, path: `sweep.${a.key}` }))];
+    for (const g of given) {
+      const rule = NOT_FOR_SESSIONS.find((r) => r.match(g.key));
+      if (rule) issues.push({ file: g.file, path: g.path, problem: rule.why, expected: `a scenario without ${g.key} (task is set in ${taskFrom})`, ...(rule.hint ? { hint: rule.hint } : {}) });
+    }
+  }
+
   if (issues.length > 0) throw new InputError(issues);
   return {
-    file, chain: layers.map((l) => l.file), settings, axes, zip: zipKeys,
+    file, chain: layers.map((l) => l.file), settings, axes, zip: zipKeys, session,
     ...(title !== undefined ? { title } : {}), ...(question !== undefined ? { question } : {}),
     ...(zip ? { zipFile: zip.file } : {}),
   };

@@ -32,6 +32,7 @@ function num(v: number, nullText: string): string {
 
 /** Renders rows [start, end) of a plan in a format. */
 export function body(plan: Plan, format: Format, start: number, stop: number): string {
+  if (plan.kind === "session") return sessionBody(plan, format, start, stop);
   const out = plan.out;
   const nAxes = plan.axes.length;
   let s = "";
@@ -64,6 +65,33 @@ export function body(plan: Plan, format: Format, start: number, stop: number): s
     }
     line += `${keys[k]}${JSON.stringify(note)}}`;
     s += format === "jsonl" ? `${line}\n` : line;
+  }
+  return s;
+}
+
+/** Session rows: every metric a number (NaN as an empty cell or null). Sessions are slow; this loop is not the hot path. */
+function sessionBody(plan: Plan, format: Format, start: number, stop: number): string {
+  const out = plan.out;
+  const nAxes = plan.axes.length;
+  const nMetrics = plan.metrics.length;
+  let s = "";
+  for (let i = start; i < stop; i++) {
+    const note = plan.evaluateInto(i);
+    const idx = plan.currentIndices;
+    let line: string;
+    if (format === "csv") {
+      line = "";
+      for (let a = 0; a < nAxes; a++) line += `${plan.csvCells[a]![idx[a]!]!},`;
+      for (let j = 0; j < nMetrics; j++) line += `${num(out[j]!, "")},`;
+      line += `${note === "" ? "" : csvHeader(note)}\n`;
+    } else {
+      line = format === "json" ? (i === 0 ? "{" : ",\n{") : "{";
+      for (let a = 0; a < nAxes; a++) line += `${plan.jsonKeys[a]}${plan.jsonCells[a]![idx[a]!]!},`;
+      for (let j = 0; j < nMetrics; j++) line += `${plan.jsonKeys[nAxes + j]}${num(out[j]!, "null")},`;
+      line += `${plan.jsonKeys[nAxes + nMetrics]}${JSON.stringify(note)}}`;
+      if (format === "jsonl") line += "\n";
+    }
+    s += line;
   }
   return s;
 }

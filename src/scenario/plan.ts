@@ -6,8 +6,12 @@ import { evaluate, type Prediction } from "../engine/predict.js";
 import { axisIndices, grid, type Grid } from "./axes.js";
 import { buildContext, type Context, type Given } from "./context.js";
 import { BOUNDS, LeanEvaluator, M, METRICS } from "./fast.js";
-import type { Value } from "./keys.js";
+import type { SessionResult } from "../agent/session.js";
+import type { TaskProfile } from "../agent/profile.js";
+import type { WeightFormat } from "../model/arch.js";
+import { isRelative, type Value } from "./keys.js";
 import type { Axis, Scenario } from "./load.js";
+import { blameOn, loadSessionHook, SESSION_METRICS, sessionMetricsInto, type SessionHook } from "./session.js";
 import { loadApplyStack, type ApplyStack } from "./stack.js";
 
 /** Workload slots of one point. */
@@ -32,6 +36,7 @@ export interface Point {
 
 function cellOf(v: Value): Cell {
   if (v === null) return "none";
+  if (isRelative(v)) return `x${v.times}`;
   if (typeof v === "object") return Array.isArray(v) ? JSON.stringify(v) : "draftTokens" in v ? `k=${String(v["draftTokens"])} a=${String(v["acceptance"])}` : JSON.stringify(v);
   return v;
 }
@@ -56,13 +61,23 @@ function getPath(obj: unknown, path: string): unknown {
   return node;
 }
 
+/** What a plan needs to run agent sessions: src/agent's hook and the task profiles by reference. */
+export interface SessionRunner {
+  readonly hook: SessionHook;
+  readonly tasks: ReadonlyMap<string, TaskProfile>;
+}
+
 /**
  * A scenario made ready to evaluate: the grid of points, the deployments (one per
  * combination of structural inputs, built on first use and kept), and the base workload.
+ * A scenario with `task` evaluates each point as an agent session (kind "session"): its
+ * metrics are SESSION_METRICS, otherwise METRICS.
  */
 export class Plan {
   readonly grid: Grid;
   readonly total: number;
+  readonly kind: "prediction" | "session";
+  readonly metrics: readonly string[];
   readonly columns: readonly string[];
   readonly axes: readonly Axis[];
   private digest: string | undefined;
@@ -75,19 +90,25 @@ export class Plan {
   private readonly specAxis: { axis: number; k: Float64Array; a: Float64Array } | undefined;
   private readonly idx: Int32Array;
   private readonly w = new Float64Array(5);
-  readonly out = new Float64Array(METRICS.length);
+  /** sessions: whether the scenario gives the batch (else the task profile's serving assumption) */
+  private readonly batchGiven: boolean;
+  readonly out: Float64Array;
   /** per axis: its values as CSV cells and as JSON values, formatted once */
   readonly csvCells: readonly (readonly string[])[];
   readonly jsonCells: readonly (readonly string[])[];
   /** every column as a JSON key with its colon */
   readonly jsonKeys: readonly string[];
 
-  constructor(readonly scenario: Scenario, private readonly applyStack?: ApplyStack) {
+  constructor(readonly scenario: Scenario, private readonly applyStack?: ApplyStack, private readonly sessions?: SessionRunner) {
     this.axes = scenario.axes;
     this.grid = grid(scenario.axes, scenario.zip);
     this.total = this.grid.total;
     this.idx = new Int32Array(scenario.axes.length);
-    this.columns = [...scenario.axes.map((a) => a.key), ...METRICS, "note"];
+    this.kind = sessions ? "session" : "prediction";
+    this.metrics = sessions ? SESSION_METRICS : METRICS;
+    this.out = new Float64Array(this.metrics.length);
+    this.columns = [...scenario.axes.map((a) => a.key), ...this.metrics, "note"];
+    this.batchGiven = scenario.settings.has("batch") || scenario.axes.some((a) => a.key === "batch");
     let stride = 1;
     scenario.axes.forEach((a, i) => {
       if (a.def.role !== "workload") {
@@ -177,6 +198,12 @@ export class Plan {
         given.set(axis.key, { key: axis.key, value: axis.values[i]!, text: axis.texts[i]!, file: axis.file });
       }
       c = buildContext(given);
+      if (this.sessions && c.stack !== null) {
+        // A session loads its stack itself: check it here, against the scenario, before any output.
+        const g = given.get("stack")!;
+        const ref = c.stack;
+        blameOn("stack", g.file, g.key, () => this.sessions!.hook.loadStack(ref, "stack"));
+      }
       this.contexts[key] = c;
       this.evaluators[key] = new LeanEvaluator(c.prepared);
     }
@@ -210,6 +237,7 @@ export class Plan {
       this.out.fill(NaN);
       return "speculation needs an acceptance";
     }
+    if (this.sessions) return this.evaluateSession(this.contexts[key]!, w);
     if (this.applyStack && this.contexts[key]!.stack !== null) return this.evaluateStacked(this.contexts[key]!, w);
     return ev.evaluate(w[W.batch]!, w[W.prompt]!, w[W.output]!, w[W.draftTokens]!, w[W.acceptance]!, this.out);
   }
@@ -238,6 +266,55 @@ export class Plan {
     return "";
   }
 
+  /** The session of one deployment and workload (throws InputError when it cannot run). */
+  private session(c: Context, w: Float64Array): SessionResult {
+    const g = c.given;
+    const str = (k: string): string | undefined => {
+      const v = g.get(k)?.value;
+      return typeof v === "string" ? v : undefined;
+    };
+    const chips = g.get("chips")?.value;
+    const precision = str("precision");
+    const software = str("software");
+    return this.sessions!.hook.simulate({
+      task: this.sessions!.tasks.get(String(g.get("task")!.value))!,
+      model: String(g.get("model")!.value),
+      hardware: String(g.get("hardware")!.value),
+      ...(typeof chips === "number" ? { chips } : {}),
+      ...(c.stack !== null ? { stack: c.stack } : {}),
+      ...(this.batchGiven ? { batch: w[W.batch]! } : {}),
+      ...(precision !== undefined && precision !== "native" ? { precision: precision as WeightFormat } : {}),
+      ...(software !== undefined ? { software } : {}),
+    });
+  }
+
+  /**
+   * A session point into `this.out`. Its inputs were checked when the deployment was built, so
+   * an input error here is about this point (the model and its longest context do not fit the
+   * chips at this batch): the point's note, with NaN metrics, as for a prediction.
+   */
+  private evaluateSession(c: Context, w: Float64Array): string {
+    let r: SessionResult;
+    try {
+      r = this.session(c, w);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      this.out.fill(NaN);
+      const i = err.issues[0]!;
+      return `${i.problem}${i.expected ? `; expected ${i.expected}` : ""}`;
+    }
+    sessionMetricsInto(r, c.prepared.model.params.totalParams, this.out);
+    return "";
+  }
+
+  /** The full SessionResult of point i (a scenario with `task`); input errors are thrown. */
+  sessionAt(i: number): { session: SessionResult; context: Context } {
+    const idx = new Int32Array(this.scenario.axes.length);
+    axisIndices(this.grid, i, idx);
+    const c = this.contextAt(idx);
+    return { session: this.session(c, Float64Array.from(this.workload(idx))), context: c };
+  }
+
   private prediction(c: Context, w: Float64Array): Prediction {
     const k = w[W.draftTokens]!;
     return evaluate(c.prepared, { batch: w[W.batch]!, promptTokens: w[W.prompt]!, outputTokens: w[W.output]! }, k > 0 ? { draftTokens: k, acceptance: w[W.acceptance]! } : undefined);
@@ -259,7 +336,8 @@ export class Plan {
     const axes: Record<string, Cell> = {};
     this.scenario.axes.forEach((a, j) => { axes[a.key] = axisCell(a, this.idx[j]!); });
     const metrics: Record<string, Cell> = {};
-    METRICS.forEach((m, j) => { metrics[m] = metricCell(j, this.out[j]!); });
+    if (this.sessions) this.metrics.forEach((m, j) => { metrics[m] = Number.isNaN(this.out[j]!) ? null : this.out[j]!; });
+    else METRICS.forEach((m, j) => { metrics[m] = metricCell(j, this.out[j]!); });
     return { index: i, axes, metrics, note, context: this.contexts[this.structKey(this.idx)]! };
   }
 }
@@ -276,8 +354,32 @@ export function csvEscape(s: string): string {
   return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
-/** A plan for a scenario; loads the serving-stack hook only when the scenario uses `stack`. */
+/**
+ * A plan for a scenario; loads the serving-stack hook only when the scenario uses `stack`, and
+ * src/agent with the task profiles only when it uses `task`.
+ */
 export async function makePlan(scenario: Scenario): Promise<Plan> {
+  if (scenario.session) {
+    const hook = await loadSessionHook();
+    const tasks = new Map<string, TaskProfile>();
+    const st = scenario.settings.get("task");
+    const ax = scenario.axes.find((a) => a.key === "task");
+    const refs: { ref: string; file: string; path: string }[] = ax
+      ? ax.values.map((v, i) => ({ ref: String(v), file: ax.file, path: `sweep.task[${i}]` }))
+      : [{ ref: String(st!.value), file: st!.file, path: "task" }];
+    const issues: InputError["issues"][number][] = [];
+    for (const r of refs) {
+      if (tasks.has(r.ref)) continue;
+      try {
+        tasks.set(r.ref, blameOn("task", r.file, r.path, () => hook.loadTask(r.ref, "task")));
+      } catch (err) {
+        if (!(err instanceof InputError)) throw err;
+        issues.push(...err.issues);
+      }
+    }
+    if (issues.length > 0) throw new InputError(issues);
+    return new Plan(scenario, undefined, { hook, tasks });
+  }
   const usesStack = (scenario.settings.get("stack")?.value ?? null) !== null || scenario.axes.some((a) => a.key === "stack" && a.values.some((v) => v !== null));
   let applyStack: ApplyStack | undefined;
   if (usesStack) {

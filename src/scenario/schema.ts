@@ -14,7 +14,7 @@ export function scenarioJsonSchema(): Record<string, unknown> {
     type: "object",
     description: "a range: `steps` values from `from` to `to`, evenly spaced (linear) or by a constant factor (log)",
     properties: {
-      from: { type: ["number", "string"], description: "a number, or a quantity with a unit for quantity keys" },
+      from: { type: ["number", "string"], description: "a number, a quantity with a unit for quantity keys, or for override keys a relative factor \"x<factor>\" (then both ends are relative)" },
       to: { type: ["number", "string"] },
       steps: { type: "integer", minimum: 1 },
       scale: { enum: ["linear", "log"], default: "linear" },
@@ -34,7 +34,10 @@ export function scenarioJsonSchema(): Record<string, unknown> {
     properties[k.key] = { ...k.schema, description: k.doc };
     sweepProps[k.key] = k.range ? { oneOf: [{ type: "array", items: k.schema, minItems: 1 }, range, { type: "null" }] } : { oneOf: [{ type: "array", items: k.schema, minItems: 1 }, { type: "null" }] };
   }
-  const override = { description: "a what-if: hardware.<field> (a quantity with its unit, e.g. \"88 GB\", or {value, source}), model.config.<field>, or parameters.<name> (e.g. \"0.5 ns\")" };
+  const override = {
+    description: "a what-if: hardware.<field> (a quantity with its unit, e.g. \"88 GB\", or {value, source}), model.config.<field>, or parameters.<name> (e.g. \"0.5 ns\"); any numeric one also relative: \"x<factor>\", the deployment's own value (hardware figure, fitted parameter, config field) times a factor above zero, e.g. \"x0.5\" or \"x2\", robust to recalibration",
+    examples: ["88 GB", "0.5 ns", "x2", "x0.5"],
+  };
   const overridePattern = "^(hardware|model|parameters)\\.[A-Za-z0-9_.]+$";
   properties["sweep"] = {
     type: ["object", "null"],

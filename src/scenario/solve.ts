@@ -1,26 +1,31 @@
 import { InputError, inputError } from "../errors.js";
 import { DIMENSIONS } from "../units/dimensions.js";
-import { M, METRICS, type Metric } from "./fast.js";
-import type { Value } from "./keys.js";
+import { METRICS, type Metric } from "./fast.js";
+import { isRelative, type Relative, type Value } from "./keys.js";
 import type { Axis, Scenario } from "./load.js";
 import { makePlan, type Cell } from "./plan.js";
+import { SESSION_METRICS, type SessionMetric } from "./session.js";
 
 export type Op = ">=" | "<=" | ">" | "<";
 
 export interface Target {
-  readonly metric: Metric;
+  readonly metric: Metric | SessionMetric;
   readonly op: Op;
   readonly value: number;
 }
 
 const NUMERIC_METRICS = METRICS.filter((m) => m !== "decode.bound" && m !== "memory.fits");
+/** Session metrics that are not also prediction metrics (hardware.chips, model.totalParams are both). */
+const SESSION_ONLY = SESSION_METRICS.filter((m) => !(METRICS as readonly string[]).includes(m));
 
 /** Parses `--target decode.tokensPerSecondPerUser>=1000`. */
 export function parseTarget(text: string): Target {
   const m = /^\s*([A-Za-z.]+)\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$/.exec(text);
   if (!m) throw inputError({ file: "--target", path: "", problem: "not a target", got: JSON.stringify(text), expected: "<metric><op><number> with op one of >=, <=, >, <, e.g. decode.tokensPerSecondPerUser>=1000 (SI units: seconds, bytes)" });
-  const metric = m[1] as Metric;
-  if (!(NUMERIC_METRICS as readonly string[]).includes(metric)) throw inputError({ file: "--target", path: "", problem: "unknown metric", got: JSON.stringify(m[1]), expected: `one of ${NUMERIC_METRICS.join(", ")}` });
+  const metric = m[1] as Metric | SessionMetric;
+  if (!(NUMERIC_METRICS as readonly string[]).includes(metric) && !(SESSION_ONLY as readonly string[]).includes(metric)) {
+    throw inputError({ file: "--target", path: "", problem: "unknown metric", got: JSON.stringify(m[1]), expected: `one of ${NUMERIC_METRICS.join(", ")}; for scenarios with task: ${SESSION_ONLY.join(", ")}` });
+  }
   return { metric, op: m[2] as Op, value: Number(m[3]) };
 }
 
@@ -77,19 +82,31 @@ export async function solve(scenario: Scenario, target: Target, vary: string): P
     throw inputError({ file: "--vary", path: "", problem: "not a sweep axis of the scenario", got: JSON.stringify(vary), expected: scenario.axes.length ? `one of ${scenario.axes.map((a) => a.key).join(", ")} (its sweep values give the range searched)` : `a scenario with sweep.${vary} giving the range to search` });
   }
   if (scenario.zip.includes(vary)) throw inputError({ file: "--vary", path: "", problem: "a zipped axis cannot be varied alone", got: JSON.stringify(vary), expected: "an axis outside zip" });
-  const numeric = axis.values.every((v) => typeof v === "number");
+  // Numbers, or relative factors (x0.5), are ordered and refined by their number.
+  const relative = axis.values.length > 0 && axis.values.every((v) => isRelative(v));
+  const numeric = relative || axis.values.every((v) => typeof v === "number");
+  const numOf = (v: Value): number => (isRelative(v) ? v.times : (v as number));
+  const valueOf = (n: number): Value => (relative ? ({ times: n } satisfies Relative) : n);
   const order = axis.values.map((_, i) => i);
-  if (numeric) order.sort((a, b) => (axis.values[a] as number) - (axis.values[b] as number));
+  if (numeric) order.sort((a, b) => numOf(axis.values[a]!) - numOf(axis.values[b]!));
   const values = order.map((i) => axis.values[i]!);
   const texts = order.map((i) => axis.texts[i]!);
   const others = scenario.axes.filter((a) => a !== axis);
-  const integer = axis.def.key.startsWith("model.") ? values.every((v) => Number.isInteger(v)) : axis.def.range?.integer ?? true;
+  const integer = relative ? false : axis.def.key.startsWith("model.") ? values.every((v) => Number.isInteger(v)) : axis.def.range?.integer ?? true;
   const unit = axis.def.range?.dim ? ` ${DIMENSIONS[axis.def.range.dim].si}` : "";
+  const textOf = (n: number, round: boolean): string => (relative ? `x${round ? Number(n.toPrecision(4)) : n}` : `${integer || !round ? n : Number(n.toPrecision(4))}${unit}`);
 
   // Combinations of the other axes (cartesian; zipped ones together).
   const fixedSets: { axes: Axis[]; cells: Record<string, Cell> }[] = [];
   const otherScenario: Scenario = { ...scenario, axes: others, zip: scenario.zip.filter((k) => k !== vary) };
   const outer = await makePlan(otherScenario);
+  const slot = outer.metrics.indexOf(target.metric);
+  if (slot < 0) {
+    const valid = outer.metrics.filter((m) => m !== "decode.bound" && m !== "memory.fits");
+    throw inputError({ file: "--target", path: "", problem: `not a metric of ${scenario.session ? "an agent-session scenario (it has task)" : "a prediction scenario (it has no task)"}`, got: JSON.stringify(target.metric), expected: `one of ${valid.join(", ")}` });
+  }
+  const chipsSlot = outer.metrics.indexOf("hardware.chips");
+  const paramsSlot = outer.metrics.indexOf("model.totalParams");
   for (let j = 0; j < outer.total; j++) {
     const idx = indicesOf(outer, j);
     fixedSets.push({
@@ -111,7 +128,7 @@ export async function solve(scenario: Scenario, target: Target, vary: string): P
       const plan = await makePlan(sc);
       plan.evaluateInto(0);
       const o = plan.out;
-      const e = { ok: meets(target, o[M[metricSlot(target.metric)]]!), metric: o[M[metricSlot(target.metric)]]!, chips: o[M.chips]!, totalParams: o[M.params]! };
+      const e = { ok: meets(target, o[slot]!), metric: o[slot]!, chips: o[chipsSlot]!, totalParams: o[paramsSlot]! };
       cache.set(key, e);
       return e;
     };
@@ -140,16 +157,16 @@ export async function solve(scenario: Scenario, target: Target, vary: string): P
       let text = texts[inside]!;
       if (outside !== undefined && numeric) {
         // Refine between the meeting value and its failing neighbour.
-        let good = v as number;
-        let badV = values[outside] as number;
+        let good = numOf(v);
+        let badV = numOf(values[outside]!);
         for (let it = 0; it < 60; it++) {
           if (integer ? Math.abs(badV - good) <= 1 : Math.abs(badV - good) <= 1e-6 * Math.abs(good)) break;
           const mid = integer ? Math.round((good + badV) / 2) : (good + badV) / 2;
           if (mid === good || mid === badV) break;
-          if ((await at(mid, `${mid}${unit}`)).ok) good = mid; else badV = mid;
+          if ((await at(valueOf(mid), textOf(mid, false))).ok) good = mid; else badV = mid;
         }
-        v = good;
-        text = `${integer ? good : Number(good.toPrecision(4))}${unit}`;
+        v = valueOf(good);
+        text = textOf(good, true);
       }
       const e = await at(v, text);
       return { value: cell(v), text, metric: e.metric, chips: e.chips, totalParams: e.totalParams, atRangeEnd: outside === undefined };
@@ -162,17 +179,9 @@ export async function solve(scenario: Scenario, target: Target, vary: string): P
   return { target, vary, range: { from: cell(values[0]!), to: cell(values[values.length - 1]!), values: values.length }, rows };
 }
 
-function metricSlot(m: Metric): keyof typeof M {
-  const slots: Readonly<Record<Metric, keyof typeof M>> = {
-    "hardware.chips": "chips", "decode.tokensPerSecondPerUser": "tps", "decode.timePerOutputTokenSeconds": "tpot",
-    "decode.aggregateTokensPerSecond": "aggregate", "decode.rooflineTokensPerSecondPerUser": "roofline", "decode.bound": "bound",
-    "prefill.seconds": "prefill", ttftSeconds: "ttft", requestSeconds: "request", "memory.neededBytes": "needed", "memory.fits": "fits", "model.totalParams": "params",
-  };
-  return slots[m];
-}
-
 function cell(v: Value): Cell {
   if (v === null) return "none";
+  if (isRelative(v)) return `x${v.times}`;
   if (typeof v === "object") return JSON.stringify(v);
   return v;
 }

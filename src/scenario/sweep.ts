@@ -120,7 +120,7 @@ class Progress {
 export interface SweepOptions {
   readonly format: Format;
   readonly out?: string;
-  /** worker threads; default: one below 200,000 points, all cores above */
+  /** worker threads; default: one below 200,000 points (200 for agent sessions), all cores above */
   readonly workers?: number;
   readonly shard?: Shard;
   readonly progress?: boolean;
@@ -136,6 +136,7 @@ export interface SweepResult {
 }
 
 const LARGE = 200_000;
+const LARGE_SESSIONS = 200;
 
 /**
  * Evaluates every point of a scenario (or one shard's slice) and writes it. Input problems
@@ -149,8 +150,11 @@ export async function runSweep(scenarioFile: string, opts: SweepOptions): Promis
   plan.prepareAll();
   const [start, stop] = opts.shard ? shardRange(plan.total, opts.shard) : [0, plan.total];
   const points = stop - start;
-  const workers = Math.max(1, Math.min(opts.workers ?? (points >= LARGE ? availableParallelism() : 1), Math.ceil(points / 1000) || 1));
-  const chunk = opts.chunk ?? Math.max(1000, Math.min(50_000, Math.ceil(points / (workers * 8))));
+  // A session point (an agent task turn by turn) costs about as much as a thousand predictions.
+  const perChunk = plan.kind === "session" ? 1 : 1000;
+  const large = plan.kind === "session" ? LARGE_SESSIONS : LARGE;
+  const workers = Math.max(1, Math.min(opts.workers ?? (points >= large ? availableParallelism() : 1), Math.ceil(points / perChunk) || 1));
+  const chunk = opts.chunk ?? Math.max(perChunk, Math.min(50 * perChunk, Math.ceil(points / (workers * 8))));
   const sink = new Sink(opts.out);
   const progress = new Progress(points, opts.progress ?? process.stderr.isTTY === true);
   try {

@@ -93,7 +93,9 @@ describe("wafersim run", () => {
   it("shows where each value came from", () => {
     const r = cli(["run", "wafer-2x-sram"]);
     expect(r.code).toBe(0);
-    expect(r.stdout).toMatch(/hardware\.memory\.capacity\s+88 GB\s+scenarios\/wafer-2x-sram\.yaml/);
+    expect(r.stdout).toMatch(/hardware\.memory\.capacity\s+x2\s+scenarios\/wafer-2x-sram\.yaml/);
+    // 2 wafers x (x2 of the 44 GB in models/hardware/cerebras-wse3.yaml) = 176 GB; 70.6 B bf16 parameters x 2 bytes = 141 GB
+    expect(r.stdout).toMatch(/141 GB weights \+ [\d.]+ GB KV of 176 GB usable/);
     expect(r.stdout).toMatch(/model\s+llama-3.1-70b\s+scenarios\/wafer-baseline\.yaml/);
   });
 

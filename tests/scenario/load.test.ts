@@ -139,7 +139,7 @@ describe("JSON Schema", () => {
 });
 
 describe("shipped scenarios", () => {
-  it.each(["codex-spark", "codex-spark-vs-gpus", "model-size-1000tps", "context-8k-128k", "batch-vs-speed", "precision", "speculative", "wafer-baseline", "wafer-2x-sram", "wafer-2x-fabric", "llama-405b-cs3-vs-b200"])("%s loads and every deployment builds", async (name) => {
+  it.each(["codex-spark", "codex-spark-vs-gpus", "model-size-1000tps", "context-8k-128k", "batch-vs-speed", "precision", "speculative", "wafer-baseline", "wafer-2x-sram", "wafer-2x-fabric", "llama-405b-cs3-vs-b200", "agent-time-vs-speed", "stack-rework"])("%s loads and every deployment builds", async (name) => {
     const plan = await makePlan(loadScenario(name));
     plan.prepareAll();
     expect(plan.total).toBeGreaterThan(0);
