@@ -91,9 +91,12 @@ export function servingBatch(pr: Prepared, t: TaskProfile, stack: Stack | undefi
   }
   const target = t.serving.gpu.perUserTokensPerSecond;
   const midPrompt = promptTokensAt(t, Math.ceil(t.turns.value / 2));
+  const lastPrompt = promptTokensAt(t, t.turns.value);
   const out = outputTokensPerTurn(t);
   const speed = (batch: number): number => {
     try {
+      // The batch must also fit the chips at the session's longest context, not only its middle.
+      evaluate(pr, { batch, promptTokens: lastPrompt, outputTokens: out });
       const p = evaluate(pr, { batch, promptTokens: midPrompt, outputTokens: out });
       return 1 / (p.decode.timePerOutputTokenSeconds + perTokenOverhead(stack));
     } catch (err) {
@@ -101,7 +104,7 @@ export function servingBatch(pr: Prepared, t: TaskProfile, stack: Stack | undefi
       throw err;
     }
   };
-  const how = (b: number) => `batch ${b}: the largest batch whose per-user decode at the session's middle context (${midPrompt.toLocaleString("en-US")} tokens) is at least ${target.value} tok/s (serving.gpu.perUserTokensPerSecond)`;
+  const how = (b: number) => `batch ${b}: the largest batch that fits the session's longest context and whose per-user decode at its middle context (${midPrompt} tokens) is at least ${target.value} tok/s (serving.gpu.perUserTokensPerSecond)`;
   if (speed(1) < target.value) return { batch: 1, how: `batch 1: even one user decodes below ${target.value} tok/s here`, source: target.source };
   let lo = 1;
   let hi = 2;

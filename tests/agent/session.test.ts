@@ -109,3 +109,12 @@ describe("agent sessions", () => {
     expect(a.wallSeconds - b.wallSeconds).toBeWithinRel(a.split.overheadSeconds - b.split.overheadSeconds, 1e-9);
   });
 });
+
+describe("serving batch on GPUs", () => {
+  it("fits every turn: the chosen batch holds the session's longest context on its chips", () => {
+    // before the fix, the batch was checked at the middle context only and later turns did not fit
+    const r = simulateSession({ task: "swe-bench-pro", model: "gpt-5.3-codex-proxy", hardware: "nvidia-b200" });
+    expect(r.turns.length).toBeGreaterThan(0);
+    expect(r.wallSeconds).toBeGreaterThan(0);
+  });
+});
