@@ -6,7 +6,15 @@ import { benchCharts } from "./charts.js";
 
 function rate(label, n, fn) {
   for (let i = 0; i < 100; i++) fn(i); // warm-up
-  process.env.WAFERSIM_NO_CACHE = "1";
+  const t0 = performance.now();
+  for (let i = 0; i < n; i++) fn(i);
+  const s = (performance.now() - t0) / 1000;
+  console.log(`${label.padEnd(58)} ${(n / s).toFixed(0).padStart(12)} per second  (${n} in ${s.toFixed(3)} s)`);
+  return n / s;
+}
+
+console.log(`wafersim bench on node ${process.version}, one core`);
+process.env.WAFERSIM_NO_CACHE = "1";
 let t0 = performance.now();
 predict({ model: "llama-3.1-8b", hardware: "cerebras-wse3" });
 console.log(`${"first prediction, uncached (YAML, mathjs unit parsing)".padEnd(58)} ${(performance.now() - t0).toFixed(1).padStart(12)} ms`);
