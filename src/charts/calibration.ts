@@ -1,5 +1,5 @@
-import { num } from "./format.js";
-import { PALETTE, type ChartSpec, type Series } from "./spec.js";
+import { num, timeUnit } from "./format.js";
+import { PALETTE, type ChartSpec, type Point, type Series } from "./spec.js";
 
 /** One row of `wafersim calibrate --json`. */
 export interface CalibrationRow {
@@ -10,6 +10,12 @@ export interface CalibrationRow {
   readonly looErrorPct?: number;
   /** the reference's stated tolerance, when the calibration reports it */
   readonly tolerancePct?: number;
+  /** what was measured: decode.tokensPerSecondPerUser, prefill.seconds or ttftSeconds (src/calibration's Metric) */
+  readonly metric?: string;
+  /** why the engine is known to miss this reference, from the reference file */
+  readonly knownMiss?: string;
+  /** false: stated for comparison only, not used by the fit */
+  readonly fitted?: boolean;
 }
 
 /** `wafersim calibrate --json`: `{ references, mapePct, looMapePct }`, plus what we know of its provenance. */
@@ -41,49 +47,107 @@ export function outside(r: CalibrationRow, given?: number): boolean {
   return t !== undefined && Math.abs(r.errorPct) > t;
 }
 
+/** How each calibration metric is drawn; rows without a metric are charted together as figures in their own units. */
+const METRICS: Readonly<Record<string, { readonly id: string; readonly what: string; readonly kind: "rate" | "time" }>> = {
+  "decode.tokensPerSecondPerUser": { id: "calibration-decode", what: "decode speed per user", kind: "rate" },
+  "prefill.seconds": { id: "calibration-prefill", what: "prefill time", kind: "time" },
+  ttftSeconds: { id: "calibration-ttft", what: "time to first token", kind: "time" },
+};
+
+/** The rows of each metric, in the order metrics first appear (rows with no metric under ""). */
+export function byMetric(rows: readonly CalibrationRow[]): Map<string, CalibrationRow[]> {
+  const out = new Map<string, CalibrationRow[]>();
+  for (const r of rows) {
+    const k = r.metric ?? "";
+    out.set(k, [...(out.get(k) ?? []), r]);
+  }
+  return out;
+}
+
 /**
- * Chart 4: predicted against published figures, log-log, with y = x, the tolerance band and
- * each reference's id beside its point. References mix units (tok/s, seconds); each point is
- * in its own reference's unit, which a log-log ratio plot allows.
+ * Axis range around the data on a log scale: from 20% under the smallest value to 25% over the
+ * largest (room for the points and the tolerance band at both ends), widened to the nearest
+ * 1, 2 or 5 times a power of ten so the end ticks read as round numbers; no empty decades.
  */
-export function calibrationSpec(cal: CalibrationResult, opts: CalibrationChartOptions): ChartSpec {
-  const rows = cal.references.filter((r) => r.published > 0 && r.predicted > 0);
-  if (rows.length === 0) throw new Error("calibrationSpec: no reference with positive published and predicted values");
-  const values = rows.flatMap((r) => [r.published, r.predicted]);
-  // whole decades around the data, so the log axes tick at 1, 10, 100, ...
-  const lo = 10 ** Math.floor(Math.log10(Math.min(...values)));
-  const hi = 10 ** Math.ceil(Math.log10(Math.max(...values)));
-  const tols = bandPcts(cal.references, opts.tolerancePct);
-  const miss = rows.filter((r) => outside(r, opts.tolerancePct));
+export function dataRange(values: readonly number[]): { lo: number; hi: number } {
+  const steps = [1, 2, 5, 10];
+  const down = (v: number) => {
+    const p = 10 ** Math.floor(Math.log10(v));
+    return p * [...steps].reverse().find((s) => s * p <= v * (1 + 1e-12))!;
+  };
+  const up = (v: number) => {
+    const p = 10 ** Math.floor(Math.log10(v));
+    return p * steps.find((s) => s * p >= v * (1 - 1e-12))!;
+  };
+  return { lo: down(Math.min(...values) / 1.25), hi: up(Math.max(...values) * 1.25) };
+}
+
+/**
+ * Chart 4 for one metric: predicted against published on log axes, with y = x, a band per
+ * stated tolerance, and the axes kept to the data. Only references outside their tolerance and
+ * known misses are labelled on the chart (the rest would pile up on the diagonal); every point
+ * carries its id for the tooltip, and the table lists every reference.
+ */
+export function calibrationMetricSpec(cal: CalibrationResult, metric: string, opts: CalibrationChartOptions): ChartSpec {
+  const all = cal.references.filter((r) => (r.metric ?? "") === metric);
+  const rows = all.filter((r) => r.published > 0 && r.predicted > 0);
+  if (rows.length === 0) throw new Error(`calibrationSpec: no reference of ${metric || "any metric"} with positive published and predicted values`);
+  const info = METRICS[metric];
+  const t = info?.kind === "time" ? timeUnit(Math.max(...rows.flatMap((r) => [r.published, r.predicted]))) : { unit: info ? "tok/s" : "", factor: 1 };
+  const values = rows.flatMap((r) => [r.published * t.factor, r.predicted * t.factor]);
+  const { lo, hi } = dataRange(values);
+  const tols = bandPcts(all, opts.tolerancePct);
+  const point = (r: CalibrationRow): Point => ({ x: r.published * t.factor, y: r.predicted * t.factor, label: r.id });
+  const known = rows.filter((r) => r.knownMiss !== undefined);
+  const miss = rows.filter((r) => r.knownMiss === undefined && outside(r, opts.tolerancePct));
+  const fine = rows.filter((r) => r.knownMiss === undefined && !outside(r, opts.tolerancePct));
   const series: Series[] = [
-    { label: "references within tolerance", kind: "scatter", colour: PALETTE[0], pointLabels: true, data: rows.filter((r) => !outside(r, opts.tolerancePct)).map((r) => ({ x: r.published, y: r.predicted, label: r.id })) },
-    ...(miss.length > 0 ? [{ label: "outside tolerance", kind: "scatter" as const, colour: PALETTE[3], pointLabels: true, data: miss.map((r) => ({ x: r.published, y: r.predicted, label: r.id })) }] : []),
+    { label: "within tolerance", kind: "scatter", colour: PALETTE[0], data: fine.map(point) },
+    ...(miss.length > 0 ? [{ label: "outside tolerance (labelled)", kind: "scatter" as const, colour: PALETTE[3], pointLabels: true, data: miss.map(point) }] : []),
+    ...(known.length > 0 ? [{ label: "known miss, explained in the reference file (labelled)", kind: "scatter" as const, colour: PALETTE[4], pointLabels: true, data: known.map(point) }] : []),
     { label: "y = x (exact)", kind: "line", colour: PALETTE[7], dashed: true, data: [{ x: lo, y: lo }, { x: hi, y: hi }] },
   ];
-  const bandColours = [PALETTE[2], PALETTE[5], PALETTE[6], PALETTE[4]];
+  const bandColours = [PALETTE[2], PALETTE[5], PALETTE[6], PALETTE[1]];
   tols.forEach((tol, i) => {
     const f = tol / 100;
-    const n = cal.references.filter((r) => (opts.tolerancePct ?? r.tolerancePct) === tol).length;
+    const n = all.filter((r) => (opts.tolerancePct ?? r.tolerancePct) === tol).length;
     const c = bandColours[i % bandColours.length]!;
     // upper edge filled down to the lower edge, the next series
     series.push({ label: `tolerance +/-${tol}% (${n} reference${n === 1 ? "" : "s"})`, kind: "band", colour: c, fillTo: series.length + 1, data: [{ x: lo, y: lo * (1 + f) }, { x: hi, y: hi * (1 + f) }] });
     series.push({ label: `tolerance -${tol}%`, legend: false, kind: "band", colour: c, data: [{ x: lo, y: lo * Math.max(1 - f, 1e-9) }, { x: hi, y: hi * Math.max(1 - f, 1e-9) }] });
   });
-  const tol = tols.length > 0 ? tols : undefined;
+  const fitted = all.filter((r) => r.fitted !== false);
+  const mape = (xs: readonly number[]) => xs.reduce((a, x) => a + Math.abs(x), 0) / Math.max(1, xs.length);
+  const what = info?.what ?? "figure";
+  const hasTol = all.some((r) => r.tolerancePct !== undefined);
+  const statusOf = (r: CalibrationRow) => (r.knownMiss !== undefined ? "known miss" : outside(r, opts.tolerancePct) ? "outside tolerance" : hasTol || opts.tolerancePct !== undefined ? "within" : "-");
+  const unitText = t.unit === "" ? "" : ` ${t.unit}`;
   return {
-    id: "calibration",
-    title: "Calibration: predicted against published figures",
-    subtitle: `${rows.length} references; mean absolute error ${cal.mapePct.toPrecision(3)}%, leave-one-out ${cal.looMapePct.toPrecision(3)}%${tol === undefined ? "; no tolerance given, so no band" : `; ${miss.length} outside tolerance`}`,
-    x: { title: "published figure, in each reference's unit", unit: "", scale: "logarithmic", min: lo, max: hi },
-    y: { title: "predicted figure, same unit", unit: "", scale: "logarithmic", min: lo, max: hi },
+    id: info?.id ?? "calibration",
+    title: `Calibration: predicted against published ${what}`,
+    subtitle: [
+      `${rows.length} reference${rows.length === 1 ? "" : "s"} (${fitted.length} fitted)`,
+      `mean absolute error ${mape(fitted.map((r) => r.errorPct)).toPrecision(3)}%${fitted.some((r) => r.looErrorPct !== undefined) ? `, leave-one-out ${mape(fitted.map((r) => r.looErrorPct ?? r.errorPct)).toPrecision(3)}%` : ""} over the fitted ones`,
+      tols.length === 0 ? "no tolerance given, so no band" : `${miss.length} outside tolerance, ${known.length} known miss${known.length === 1 ? "" : "es"}`,
+    ].join("; "),
+    x: { title: `published ${what}`, unit: t.unit, scale: "logarithmic", min: lo, max: hi },
+    y: { title: `predicted ${what}`, unit: t.unit, scale: "logarithmic", min: lo, max: hi },
     series,
     table: {
-      columns: ["reference", "published", "predicted", "error", "leave-one-out error", ...(cal.references.some((r) => r.tolerancePct !== undefined) ? ["tolerance"] : [])],
-      rows: cal.references.map((r) => [
-        r.id, num(r.published), num(r.predicted), `${r.errorPct.toFixed(1)}%`, r.looErrorPct === undefined ? "-" : `${r.looErrorPct.toFixed(1)}%`,
-        ...(cal.references.some((x) => x.tolerancePct !== undefined) ? [r.tolerancePct === undefined ? "-" : `${r.tolerancePct}%`] : []),
+      columns: ["reference", "published", "predicted", "error", "leave-one-out error", ...(hasTol ? ["tolerance"] : []), "status", "why (known miss)"],
+      rows: all.map((r) => [
+        r.id, `${num(r.published * t.factor)}${unitText}`, `${num(r.predicted * t.factor)}${unitText}`, `${r.errorPct.toFixed(1)}%`,
+        r.fitted === false ? "not fitted" : r.looErrorPct === undefined ? "-" : `${r.looErrorPct.toFixed(1)}%`,
+        ...(hasTol ? [r.tolerancePct === undefined ? "-" : `${r.tolerancePct}%`] : []), statusOf(r), r.knownMiss ?? "-",
       ]),
     },
-    source: `Source: ${opts.origin}; published figures from the calibration references (their sources in the reference files)`,
+    source: `Source: ${opts.origin}; published figures from models/references/figures.yaml (each with its source)`,
   };
+}
+
+/** Chart 4, one chart per metric measured (decode speed in tok/s, prefill and TTFT in time): never two units on one pair of axes. */
+export function calibrationSpecs(cal: CalibrationResult, opts: CalibrationChartOptions): ChartSpec[] {
+  return [...byMetric(cal.references).keys()]
+    .filter((m) => cal.references.some((r) => (r.metric ?? "") === m && r.published > 0 && r.predicted > 0))
+    .map((m) => calibrationMetricSpec(cal, m, opts));
 }

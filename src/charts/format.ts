@@ -30,17 +30,29 @@ export function workloadText(p: Prediction, withBatch = true): string {
  * set's software stack with the provenance (method and date) it was stored with.
  */
 export function predictionSource(ps: readonly Prediction[], version: string): string {
-  const sets = new Map<string, string>();
-  for (const p of ps) {
-    const key = `${p.hardware.id}/${p.software.id}`;
-    if (!sets.has(key)) sets.set(key, `${p.software.id} on ${p.hardware.id} (${p.software.provenance.method} ${p.software.provenance.date})`);
-  }
   const models = [...new Set(ps.map((p) => `${p.model.id}${p.model.assumption ? " (assumed architecture)" : ""}`))];
   return [
     `Source: wafersim ${version} engine predictions from models/hardware and models/llm`,
     `model ${models.join(", ")}`,
-    `calibration: ${[...sets.values()].join(", ")}`,
+    `calibration: ${calibrationText(ps.map((p) => ({ software: p.software.id, hardware: p.hardware.id, provenance: p.software.provenance })))}`,
   ].join("; ");
+}
+
+/** One parameter set as used: its software stack, a hardware id, and the provenance it was stored with. */
+export interface SetUse {
+  readonly software: string;
+  readonly hardware: string;
+  readonly provenance: { readonly method: string; readonly date: string };
+}
+
+/** "cerebras-2024-10 on cerebras-wse3 (fitted 2026-11-25), ...": the version of the calibration, each set once. */
+export function calibrationText(uses: readonly SetUse[]): string {
+  const sets = new Map<string, string>();
+  for (const u of uses) {
+    const key = `${u.hardware}/${u.software}`;
+    if (!sets.has(key)) sets.set(key, `${u.software} on ${u.hardware} (${u.provenance.method} ${u.provenance.date})`);
+  }
+  return [...sets.values()].join(", ");
 }
 
 /** Splits a long source line at "; " or ", " into lines of at most `max` characters. */

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { toChartJs } from "./chartjs.js";
-import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter } from "./plugins.js";
+import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick } from "./plugins.js";
 import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from "./spec.js";
 
 /** Chart.js's UMD build as shipped in node_modules. */
@@ -28,7 +28,9 @@ function scriptJson(v: unknown): string {
 
 function tableHtml(spec: ChartSpec): string {
   const head = spec.table.columns.map((c) => `<th>${esc(c)}</th>`).join("");
-  const body = spec.table.rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join("")}</tr>`).join("\n");
+  // prose (a known miss's reason, a note) reads left-aligned; figures right-aligned
+  const td = (c: string) => (c.length > 40 && /\s/.test(c) ? `<td class="text">${esc(c)}</td>` : `<td>${esc(c)}</td>`);
+  const body = spec.table.rows.map((r) => `<tr>${r.map(td).join("")}</tr>`).join("\n");
   return `<table><thead><tr>${head}</tr></thead><tbody>\n${body}\n</tbody></table>`;
 }
 
@@ -51,6 +53,10 @@ const PAGE_SCRIPT = `
     var cfg = c.config;
     cfg.plugins = plugins;
     cfg.options.plugins.legend.labels.filter = HOOK_LEGEND;
+    Object.keys(cfg.options.scales).forEach(function (k) {
+      var sc = cfg.options.scales[k];
+      if (sc.type === "logarithmic") sc.ticks.callback = HOOK_LOGTICK;
+    });
     cfg.options.plugins.tooltip.callbacks = {
       label: function (ctx) {
         var raw = ctx.raw || {};
@@ -77,7 +83,29 @@ export interface ReportOptions {
   readonly description?: string;
 }
 
-export function buildHtml(specs: readonly ChartSpec[], opts: ReportOptions): string {
+/** A titled group of charts (a section of the page with its own heading). */
+export interface HtmlPart {
+  readonly id: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly specs: readonly ChartSpec[];
+}
+
+function sectionHtml(s: ChartSpec): string {
+  return `<section id="${esc(s.id)}">
+<canvas id="chart-${esc(s.id)}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="${esc(s.title)}"></canvas>
+<p class="source">${esc(s.source)}</p>
+${tableHtml(s)}
+</section>`;
+}
+
+/** One page with every chart: a flat list, or parts each under its own heading (chart ids must be unique). */
+export function buildHtml(content: readonly ChartSpec[] | readonly HtmlPart[], opts: ReportOptions): string {
+  const parts: readonly HtmlPart[] | undefined = content.length > 0 && "specs" in content[0]! ? (content as readonly HtmlPart[]) : undefined;
+  const specs: readonly ChartSpec[] = parts ? parts.flatMap((p) => p.specs) : (content as readonly ChartSpec[]);
+  const ids = specs.map((s) => s.id);
+  const dup = ids.find((id, i) => ids.indexOf(id) !== i);
+  if (dup !== undefined) throw new Error(`buildHtml: two charts with the id ${dup}`);
   const data = specs.map((s) => ({
     id: s.id,
     config: toChartJs(s),
@@ -91,12 +119,12 @@ export function buildHtml(specs: readonly ChartSpec[], opts: ReportOptions): str
     .replace("HOOK_FILL", () => wafersimFillBackground.toString())
     .replace("HOOK_SOURCE", () => wafersimDrawSource.toString())
     .replace("HOOK_LABELS", () => wafersimDrawPointLabels.toString())
-    .replace("HOOK_LEGEND", () => wafersimLegendFilter.toString());
-  const sections = specs.map((s) => `<section id="${esc(s.id)}">
-<canvas id="chart-${esc(s.id)}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="${esc(s.title)}"></canvas>
-<p class="source">${esc(s.source)}</p>
-${tableHtml(s)}
-</section>`).join("\n");
+    .replace("HOOK_LEGEND", () => wafersimLegendFilter.toString())
+    .replace("HOOK_LOGTICK", () => wafersimLogTick.toString());
+  const sections = parts
+    ? `<nav><ul>${parts.map((p) => `<li><a href="#part-${esc(p.id)}">${esc(p.title)}</a> (${p.specs.length} chart${p.specs.length === 1 ? "" : "s"})</li>`).join("")}</ul></nav>\n${
+      parts.map((p) => `<div class="part" id="part-${esc(p.id)}">\n<h2>${esc(p.title)}</h2>\n${p.description ? `<p>${esc(p.description)}</p>\n` : ""}${p.specs.map(sectionHtml).join("\n")}\n</div>`).join("\n")}`
+    : specs.map(sectionHtml).join("\n");
   return `<!doctype html>
 <html lang="en">
 <head>
@@ -109,7 +137,10 @@ section { margin: 0 0 48px 0; }
 canvas { display: block; border: 1px solid #ddd; }
 table { border-collapse: collapse; margin-top: 12px; font-size: 14px; }
 th, td { border: 1px solid #ccc; padding: 4px 10px; text-align: right; }
-th:first-child, td:first-child { text-align: left; }
+th:first-child, td:first-child, td.text { text-align: left; }
+td { white-space: nowrap; }
+td.text { max-width: 560px; font-size: 13px; white-space: normal; }
+h2 { margin-top: 40px; border-bottom: 1px solid #ccc; }
 th { background: #f2f2f2; }
 .source { font-size: 12px; color: #333; max-width: 1200px; }
 </style>

@@ -5,13 +5,14 @@
  * was expected.
  *
  * Accepted:
- * - `wafersim calibrate --json`: `{ references: [{ id, published, predicted, errorPct, looErrorPct?, tolerancePct? }], mapePct, looMapePct }`
+ * - `wafersim calibrate --json`: `{ references: [{ id, published, predicted, errorPct, looErrorPct?, tolerancePct?, metric?, knownMiss?, fitted? }], mapePct, looMapePct }`
  * - `wafersim session --json`: `{ wallSeconds, turns: [turn], split? }`, a list of them, or
  *   `{ sessions: [{ label, wallSeconds, turns }] }`; a turn is src/agent's TurnResult
  *   (`startSeconds`, `ttft: {network, sessionStartup, requestHandling, queueing, prefill, firstDecodeStep}`,
  *   `decodeSeconds`, `streamingSeconds`, `toolSeconds`), or `{ overheadSeconds, modelSeconds, toolSeconds }`
  *   (laid out in that order), or `{ segments: [{ kind: model|tool|overhead, seconds }] }`
- * - a sweep: `{ x: {name, unit}, series?: {name, unit}, metric: {name, unit}, points: [{ x, series?, value }] }`
+ * - `wafersim sweep --format json`: a list of points `{ <swept keys>, <metrics>, note }`, or
+ *   `wafersim run --json` on a scenario with a sweep: `{ title, axes: [{key}], points: [{ axes, metrics, note }] }`
  * - `wafersim predict --json` or `compare --json`: a prediction or a list of them
  * - a bundle: `{ calibration?, sessions?, sweep?, predictions? }` of the above
  */
@@ -19,13 +20,15 @@ import type { Prediction } from "../engine/predict.js";
 import { InputError, show, type Issue } from "../errors.js";
 import type { CalibrationResult, CalibrationRow } from "./calibration.js";
 import type { Segment, SegmentKind, SessionTimeline } from "./session.js";
-import type { SweepAxis, SweepResult } from "./sweep.js";
+import type { Cell, SweepData, SweepRow } from "./sweep.js";
+import { METRICS } from "../scenario/fast.js";
+import { SESSION_METRICS } from "../scenario/session.js";
 
 export interface ChartInputs {
   readonly predictions?: readonly Prediction[];
   readonly calibration?: CalibrationResult;
   readonly sessions?: readonly SessionTimeline[];
-  readonly sweep?: SweepResult;
+  readonly sweep?: SweepData;
 }
 
 type Obj = Record<string, unknown>;
@@ -72,8 +75,15 @@ function calibration(r: Reader, o: Obj, path: string): CalibrationResult | undef
     const errorPct = r.num(ro, "errorPct", p);
     const loo = r.num(ro, "looErrorPct", p, { optional: true });
     const tol = r.num(ro, "tolerancePct", p, { optional: true, min: 0 });
+    const metric = ro["metric"] === undefined ? undefined : r.str(ro, "metric", p);
+    const knownMiss = ro["knownMiss"] === undefined ? undefined : r.str(ro, "knownMiss", p);
+    const fitted = ro["fitted"];
+    if (fitted !== undefined && typeof fitted !== "boolean") r.bad(`${p}.fitted`, fitted, "wrong type", "true or false");
     if (id === undefined || published === undefined || predicted === undefined || errorPct === undefined) return;
-    rows.push({ id, published, predicted, errorPct, ...(loo !== undefined ? { looErrorPct: loo } : {}), ...(tol !== undefined ? { tolerancePct: tol } : {}) });
+    rows.push({
+      id, published, predicted, errorPct, ...(loo !== undefined ? { looErrorPct: loo } : {}), ...(tol !== undefined ? { tolerancePct: tol } : {}),
+      ...(metric !== undefined ? { metric } : {}), ...(knownMiss !== undefined ? { knownMiss } : {}), ...(typeof fitted === "boolean" ? { fitted } : {}),
+    });
   });
   const mapePct = r.num(o, "mapePct", path.replace(/\.$/, ""));
   const looMapePct = r.num(o, "looMapePct", path.replace(/\.$/, ""));
@@ -159,31 +169,89 @@ function sessionLabel(o: Obj): string {
   return "session";
 }
 
-function axis(r: Reader, v: unknown, path: string): SweepAxis | undefined {
-  const o = r.obj(v, path);
-  if (!o) return undefined;
-  const name = r.str(o, "name", path);
-  const unit = o["unit"] === undefined ? "" : typeof o["unit"] === "string" ? o["unit"] : r.bad(`${path}.unit`, o["unit"], "wrong type", "a unit as text, or nothing");
-  return name === undefined || unit === undefined ? undefined : { name, unit };
+const METRIC_KEYS: ReadonlySet<string> = new Set<string>([...METRICS, ...SESSION_METRICS]);
+
+function cell(r: Reader, v: unknown, path: string): Cell | undefined {
+  if (v === null || typeof v === "string" || typeof v === "boolean" || (typeof v === "number" && Number.isFinite(v))) return v;
+  return r.bad(path, v, "wrong type", "a number, text, true/false or null");
 }
 
-function sweep(r: Reader, o: Obj, path: string): SweepResult | undefined {
-  const x = axis(r, o["x"], `${path}x`);
-  const metric = axis(r, o["metric"], `${path}metric`);
-  const series = o["series"] === undefined ? undefined : axis(r, o["series"], `${path}series`);
-  const points: { x: number; series?: number | string; value: number }[] = [];
+/** Whether a parsed value looks like `wafersim sweep --format json` output: rows with metric columns and a note. */
+function looksLikeSweepRows(v: unknown): v is Obj[] {
+  return Array.isArray(v) && v.length > 0 && v.every((x) => x !== null && typeof x === "object" && !Array.isArray(x) && "note" in x && Object.keys(x).some((k) => METRIC_KEYS.has(k)));
+}
+
+/** Whether a parsed value looks like `wafersim run --json` output of a sweep: `{ axes: [{key}], points: [{axes, metrics, note}] }`. */
+function looksLikeRunSweep(v: unknown): v is Obj {
+  const o = v as Obj | null;
+  return !!o && typeof o === "object" && Array.isArray(o["points"]) && Array.isArray(o["axes"]);
+}
+
+/**
+ * `wafersim sweep --format json`: one object per point, the swept keys first, then the metric
+ * columns (src/scenario's METRICS, or SESSION_METRICS for agent sessions), then `note`.
+ */
+function sweepRows(r: Reader, list: readonly Obj[], path: string): SweepData | undefined {
+  const axes = Object.keys(list[0]!).filter((k) => !METRIC_KEYS.has(k) && k !== "note");
+  const rows: SweepRow[] = [];
+  list.forEach((o, i) => {
+    const p = `${path}${i}`;
+    const ax: Record<string, Cell> = {};
+    const metrics: Record<string, Cell> = {};
+    for (const [k, v] of Object.entries(o)) {
+      if (k === "note") continue;
+      const c = cell(r, v, `${p}.${k}`);
+      if (c === undefined) continue;
+      if (METRIC_KEYS.has(k)) metrics[k] = c;
+      else if (axes.includes(k)) ax[k] = c;
+      else r.bad(`${p}.${k}`, v, "a column the first row does not have", `the columns of the first row: ${[...axes, ...Object.keys(list[0]!).filter((x) => METRIC_KEYS.has(x))].join(", ")}`);
+    }
+    for (const k of axes) if (!(k in o)) r.bad(`${p}.${k}`, undefined, "missing", "every row has every swept key");
+    const note = o["note"];
+    if (typeof note !== "string") r.bad(`${p}.note`, note, "wrong type", "text (empty when the point ran)");
+    rows.push({ axes: ax, metrics, note: typeof note === "string" ? note : "" });
+  });
+  return { axes, rows, kind: rows.some((x) => "session.wallSeconds" in x.metrics) ? "session" : "prediction" };
+}
+
+/** `wafersim run --json` of a scenario with a sweep. */
+function runSweep(r: Reader, o: Obj, path: string): SweepData | undefined {
+  const axes: string[] = [];
+  (r.list(o["axes"], `${path}axes`) ?? []).forEach((a, i) => {
+    const ao = r.obj(a, `${path}axes.${i}`);
+    const key = ao ? r.str(ao, "key", `${path}axes.${i}`) : undefined;
+    if (key !== undefined) axes.push(key);
+  });
+  const rows: SweepRow[] = [];
   (r.list(o["points"], `${path}points`) ?? []).forEach((v, i) => {
     const p = `${path}points.${i}`;
     const po = r.obj(v, p);
     if (!po) return;
-    const px = r.num(po, "x", p);
-    const value = r.num(po, "value", p);
-    const s = po["series"];
-    if (s !== undefined && typeof s !== "string" && (typeof s !== "number" || !Number.isFinite(s))) r.bad(`${p}.series`, s, "wrong type", "a number or text");
-    if (px !== undefined && value !== undefined) points.push({ x: px, value, ...(typeof s === "string" || typeof s === "number" ? { series: s } : {}) });
+    const ao = r.obj(po["axes"], `${p}.axes`);
+    const mo = r.obj(po["metrics"], `${p}.metrics`);
+    if (!ao || !mo) return;
+    const ax: Record<string, Cell> = {};
+    const metrics: Record<string, Cell> = {};
+    for (const k of axes) {
+      const c = k in ao ? cell(r, ao[k], `${p}.axes.${k}`) : r.bad(`${p}.axes.${k}`, undefined, "missing", "a value for every swept key");
+      if (c !== undefined) ax[k] = c;
+    }
+    for (const [k, m] of Object.entries(mo)) {
+      const c = cell(r, m, `${p}.metrics.${k}`);
+      if (c !== undefined) metrics[k] = c;
+    }
+    const note = po["note"];
+    rows.push({ axes: ax, metrics, note: typeof note === "string" ? note : "" });
   });
-  if (!x || !metric || (o["series"] !== undefined && !series)) return undefined;
-  return { x, metric, points, ...(series ? { series } : {}) };
+  if (rows.length === 0) r.bad(`${path}points`, o["points"], "empty", "at least one point");
+  const title = typeof o["title"] === "string" ? o["title"] : undefined;
+  return { axes, rows, kind: rows.some((x) => "session.wallSeconds" in x.metrics) ? "session" : "prediction", ...(title !== undefined ? { title } : {}) };
+}
+
+function sweep(r: Reader, v: unknown, path: string): SweepData | undefined {
+  if (looksLikeSweepRows(v)) return sweepRows(r, v, path);
+  if (looksLikeRunSweep(v)) return runSweep(r, v, path);
+  return r.bad(path.replace(/\.$/, ""), v, "not a sweep", "the JSON of `wafersim sweep --format json` (a list of points) or of `wafersim run --json` on a scenario with a sweep");
 }
 
 function looksLikePrediction(v: unknown): boolean {
@@ -202,7 +270,10 @@ function predictions(r: Reader, v: unknown, path: string): Prediction[] | undefi
 export function readChartInputs(data: unknown, file: string): ChartInputs {
   const r = new Reader(file);
   let out: ChartInputs = {};
-  if (Array.isArray(data) && data.length > 0 && data.every((d) => d !== null && typeof d === "object" && "turns" in d)) {
+  if (looksLikeSweepRows(data)) {
+    const s = sweepRows(r, data, "");
+    if (s) out = { sweep: s };
+  } else if (Array.isArray(data) && data.length > 0 && data.every((d) => d !== null && typeof d === "object" && "turns" in d)) {
     // several `session --json` outputs, e.g. Spark and Codex
     const sessions = data.flatMap((d, i) => {
       const s = session(r, d as Obj, `${i}.`, sessionLabel(d as Obj));
@@ -220,8 +291,8 @@ export function readChartInputs(data: unknown, file: string): ChartInputs {
     } else if ("turns" in o) {
       const s = session(r, o, "", sessionLabel(o));
       if (s) out = { sessions: [s] };
-    } else if ("points" in o) {
-      const s = sweep(r, o, "");
+    } else if (looksLikeRunSweep(o)) {
+      const s = runSweep(r, o, "");
       if (s) out = { sweep: s };
     } else if (looksLikePrediction(o)) {
       out = { predictions: [o as unknown as Prediction] };
@@ -234,16 +305,24 @@ export function readChartInputs(data: unknown, file: string): ChartInputs {
         const t = so && label ? session(r, so, `sessions.${i}.`, label) : undefined;
         return t ? [t] : [];
       });
-      const sw = o["sweep"] !== undefined ? r.obj(o["sweep"], "sweep") : undefined;
-      const sweepR = sw ? sweep(r, sw, "sweep.") : undefined;
+      const sweepR = o["sweep"] !== undefined ? sweep(r, o["sweep"], "sweep.") : undefined;
       const ps = o["predictions"] !== undefined ? predictions(r, o["predictions"], "predictions.") : undefined;
       out = { ...(cal ? { calibration: cal } : {}), ...(sessions && sessions.length ? { sessions } : {}), ...(sweepR ? { sweep: sweepR } : {}), ...(ps ? { predictions: ps } : {}) };
     } else {
-      r.bad("", data, "not a result wafersim can chart", "calibrate --json, session --json, a sweep, predict/compare --json, or a bundle { calibration, sessions, sweep, predictions }");
+      r.bad("", data, "not a result wafersim can chart", "calibrate --json, session --json, sweep --format json, run --json, predict/compare --json, or a bundle { calibration, sessions, sweep, predictions }");
     }
   } else {
     r.bad("", data, "not a result wafersim can chart", "a JSON object or a list of predictions");
   }
   if (r.issues.length > 0) throw new InputError(r.issues);
   return out;
+}
+
+/** A session as src/agent's `simulateSession` returns it, laid out for chart 5. */
+export function sessionTimelineOf(result: unknown, label?: string): SessionTimeline {
+  const r = new Reader("session");
+  const o = r.obj(result, "");
+  const s = o ? session(r, o, "", label ?? sessionLabel(o)) : undefined;
+  if (r.issues.length > 0 || !s) throw new InputError(r.issues);
+  return s;
 }

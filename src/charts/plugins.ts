@@ -9,6 +9,7 @@ export interface HookChart {
   readonly ctx: CanvasRenderingContext2DLike;
   readonly width: number;
   readonly height: number;
+  readonly chartArea: { readonly left: number; readonly right: number; readonly top: number; readonly bottom: number };
   readonly data: { readonly datasets: readonly { readonly wafersimPointLabels?: boolean; readonly data: readonly unknown[] }[] };
   getDatasetMeta(i: number): { readonly hidden: boolean | null; readonly data: readonly { readonly x: number; readonly y: number }[] };
   isDatasetVisible(i: number): boolean;
@@ -19,6 +20,14 @@ export interface CanvasRenderingContext2DLike {
   restore(): void;
   fillRect(x: number, y: number, w: number, h: number): void;
   fillText(text: string, x: number, y: number): void;
+  strokeText(text: string, x: number, y: number): void;
+  measureText(text: string): { readonly width: number };
+  beginPath(): void;
+  moveTo(x: number, y: number): void;
+  lineTo(x: number, y: number): void;
+  stroke(): void;
+  strokeStyle: unknown;
+  lineWidth: number;
   fillStyle: unknown;
   font: string;
   textAlign: string;
@@ -51,15 +60,37 @@ export function wafersimDrawSource(chart: HookChart, _args: unknown, opts: { rea
   ctx.restore();
 }
 
-/** Each point's `label`, beside the point, for datasets marked `wafersimPointLabels`. */
+/**
+ * Each point's `label`, beside the point, for datasets marked `wafersimPointLabels`. Labels are
+ * placed greedily so that none overlaps another or leaves the plot area: to the right of the
+ * point, else to its left, each at growing vertical offsets (a thin leader line joins a label
+ * moved away from its point). A label with no free place within 6 rows is drawn at the first
+ * candidate anyway: better overlapping than missing.
+ */
 export function wafersimDrawPointLabels(chart: HookChart): void {
   const ctx = chart.ctx;
+  const area = chart.chartArea;
+  const H = 14;
+  const placed: { x: number; y: number; w: number; h: number }[] = [];
+  const hits = (b: { x: number; y: number; w: number; h: number }) =>
+    b.x < area.left || b.x + b.w > area.right || b.y < area.top || b.y + b.h > area.bottom ||
+    placed.some((p) => b.x < p.x + p.w && p.x < b.x + b.w && b.y < p.y + p.h && p.y < b.y + b.h);
+  const sets = chart.data.datasets;
+  // every drawn point of a scatter or labelled series is an obstacle: a label must not hide one
+  for (let i = 0; i < sets.length; i++) {
+    const ds = sets[i] as { wafersimPointLabels?: boolean; type?: string } | undefined;
+    if (!ds || !chart.isDatasetVisible(i) || !(ds.wafersimPointLabels || ds.type === "scatter")) continue;
+    const els = chart.getDatasetMeta(i).data;
+    for (let j = 0; j < els.length; j++) {
+      const e = els[j];
+      if (e) placed.push({ x: e.x - 6, y: e.y - 6, w: 12, h: 12 });
+    }
+  }
   ctx.save();
   ctx.font = "12px 'DejaVu Sans', Arial, sans-serif";
-  ctx.fillStyle = "#222222";
   ctx.textAlign = "left";
-  ctx.textBaseline = "bottom";
-  const sets = chart.data.datasets;
+  ctx.textBaseline = "top";
+  ctx.lineWidth = 1;
   for (let i = 0; i < sets.length; i++) {
     const ds = sets[i];
     if (!ds || !ds.wafersimPointLabels || !chart.isDatasetVisible(i)) continue;
@@ -68,7 +99,33 @@ export function wafersimDrawPointLabels(chart: HookChart): void {
       const raw = ds.data[j] as { label?: unknown } | null;
       const el = elements[j];
       if (!el || !raw || typeof raw.label !== "string") continue;
-      ctx.fillText(raw.label, el.x + 7, el.y - 5);
+      const w = ctx.measureText(raw.label).width + 2;
+      let box: { x: number; y: number; w: number; h: number } | undefined;
+      let first: { x: number; y: number; w: number; h: number } | undefined;
+      for (let k = 0; k <= 12 && !box; k++) {
+        const dy = k === 0 ? 0 : (k % 2 === 1 ? -1 : 1) * Math.ceil(k / 2) * H;
+        for (const side of [1, -1]) {
+          const b = { x: side === 1 ? el.x + 7 : el.x - 7 - w, y: el.y - H - 3 + dy, w, h: H };
+          if (!first) first = b;
+          if (!hits(b)) { box = b; break; }
+        }
+      }
+      const b = box || first!;
+      placed.push(b);
+      if (b.y + H + 3 !== el.y) {
+        ctx.strokeStyle = "#888888";
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        ctx.moveTo(el.x, el.y);
+        ctx.lineTo(b.x < el.x ? b.x + b.w : b.x, b.y + H / 2);
+        ctx.stroke();
+      }
+      // a white halo keeps the text legible over grid lines, bands and lines
+      ctx.strokeStyle = "#ffffff";
+      ctx.lineWidth = 3;
+      ctx.strokeText(raw.label, b.x + 1, b.y + 1);
+      ctx.fillStyle = "#222222";
+      ctx.fillText(raw.label, b.x + 1, b.y + 1);
     }
   }
   ctx.restore();
@@ -78,4 +135,26 @@ export function wafersimDrawPointLabels(chart: HookChart): void {
 export function wafersimLegendFilter(item: { readonly datasetIndex?: number }, data: { readonly datasets: readonly { readonly wafersimHideInLegend?: boolean }[] }): boolean {
   const ds = item.datasetIndex === undefined ? undefined : data.datasets[item.datasetIndex];
   return !(ds && ds.wafersimHideInLegend);
+}
+
+/**
+ * Tick labels of a logarithmic axis (Chart.js `ticks.callback`): only 1, 2 and 5 times a power
+ * of ten, plus an axis end when no such label sits within a factor 1.5 of it, so the end ticks
+ * Chart.js always adds (e.g. 64 beside 50) do not run into their neighbours. Others: no label.
+ */
+export function wafersimLogTick(value: number, index: number, ticks: readonly { readonly value: number }[]): string {
+  const v = Number(value);
+  if (!(v > 0)) return "";
+  const label = Number(v.toPrecision(3)).toLocaleString("en-US", { maximumFractionDigits: 6 });
+  const nice = (x: number) => {
+    const m = x / Math.pow(10, Math.floor(Math.log10(x) + 1e-9));
+    return Math.abs(m - 1) < 1e-6 || Math.abs(m - 2) < 1e-6 || Math.abs(m - 5) < 1e-6 || Math.abs(m - 10) < 1e-6;
+  };
+  if (nice(v)) return label;
+  if (index !== 0 && index !== ticks.length - 1) return "";
+  for (let i = 0; i < ticks.length; i++) {
+    const t = ticks[i];
+    if (i !== index && t && t.value > 0 && nice(t.value) && Math.max(t.value / v, v / t.value) < 1.5) return "";
+  }
+  return label;
 }

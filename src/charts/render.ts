@@ -5,7 +5,7 @@
 import { ChartJSNodeCanvas } from "chartjs-node-canvas";
 import type { ChartConfiguration } from "chart.js";
 import { toChartJs } from "./chartjs.js";
-import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, type HookChart } from "./plugins.js";
+import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick, type HookChart } from "./plugins.js";
 import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from "./spec.js";
 
 export type ImageFormat = "png" | "svg";
@@ -36,8 +36,9 @@ function renderer(format: ImageFormat, size: RenderSize): ChartJSNodeCanvas {
 
 /** The Chart.js configuration with our plugins attached (a fresh object each time: Chart.js mutates it). */
 export function configFor(spec: ChartSpec): ChartConfiguration {
-  const cfg = structuredClone(toChartJs(spec)) as unknown as { options: { plugins: { legend: { labels: Record<string, unknown> } } } };
+  const cfg = structuredClone(toChartJs(spec)) as unknown as { options: { plugins: { legend: { labels: Record<string, unknown> } }; scales: Record<string, { type: string; ticks: Record<string, unknown> }> } };
   cfg.options.plugins.legend.labels["filter"] = wafersimLegendFilter;
+  for (const sc of Object.values(cfg.options.scales)) if (sc.type === "logarithmic") sc.ticks["callback"] = wafersimLogTick;
   return { ...cfg, plugins: PLUGINS } as unknown as ChartConfiguration;
 }
 

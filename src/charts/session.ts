@@ -26,28 +26,39 @@ const KIND_NAMES: Readonly<Record<SegmentKind, string>> = {
 
 /**
  * Chart 5: agent session timelines, one row per session, each span coloured by what the
- * time went to (model, tool, overhead). Floating horizontal bars; a row's length is its wall time.
+ * time went to (model, tool, overhead), and under it a row of the session's totals of each.
+ * Floating horizontal bars; a row's length is its wall time.
  */
 export function sessionTimelineSpec(sessions: readonly SessionTimeline[], origin: string): ChartSpec {
   if (sessions.length === 0) throw new Error("sessionTimelineSpec: no session to draw");
   const { unit, factor } = timeUnit(Math.max(...sessions.map((s) => s.wallSeconds)));
-  const labels = sessions.map((s) => s.label);
   const kinds: SegmentKind[] = ["model", "tool", "overhead"];
+  const sum = (s: SessionTimeline, k: SegmentKind) => s.segments.filter((g) => g.kind === k).reduce((a, g) => a + g.seconds, 0);
+  // Under each timeline, its totals laid end to end: a turn's spans of a second or less are a
+  // pixel wide at a session's scale, so the split would not show in the timeline alone.
+  const totalsLabel = (s: SessionTimeline) => `${s.label}: totals`;
+  const labels = sessions.flatMap((s) => [s.label, totalsLabel(s)]);
+  const totals = (s: SessionTimeline, k: SegmentKind): Point => {
+    const start = kinds.slice(0, kinds.indexOf(k)).reduce((a, x) => a + sum(s, x), 0);
+    return { x: [start * factor, (start + sum(s, k)) * factor], y: totalsLabel(s) };
+  };
   const series: Series[] = kinds.map((k) => ({
     label: KIND_NAMES[k],
     kind: "bar",
     colour: PART_COLOURS[k],
-    data: sessions.flatMap((s) => s.segments
-      .filter((g) => g.kind === k && g.seconds > 0)
-      .map((g): Point => ({ x: [g.startSeconds * factor, (g.startSeconds + g.seconds) * factor], y: s.label }))),
+    data: sessions.flatMap((s) => [
+      ...s.segments
+        .filter((g) => g.kind === k && g.seconds > 0)
+        .map((g): Point => ({ x: [g.startSeconds * factor, (g.startSeconds + g.seconds) * factor], y: s.label })),
+      ...(sum(s, k) > 0 ? [totals(s, k)] : []),
+    ]),
   }));
-  const sum = (s: SessionTimeline, k: SegmentKind) => s.segments.filter((g) => g.kind === k).reduce((a, g) => a + g.seconds, 0);
   return {
     id: "session-timeline",
     title: "Agent session timelines: where the wall time goes",
     subtitle: sessions.map((s) => `${s.label}: ${num(s.wallSeconds * factor)} ${unit} in ${s.turns} turns`).join("; "),
     x: { title: "wall time", unit, scale: "linear", min: 0 },
-    y: { title: "session", unit: "", scale: "category", labels },
+    y: { title: "session (turn by turn, then totals)", unit: "", scale: "category", labels },
     horizontal: true,
     series,
     table: {

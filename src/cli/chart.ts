@@ -8,6 +8,7 @@ interface ChartFlags {
   out: string;
   format: "png" | "svg" | "html";
   tolerance?: number;
+  metric?: string[];
 }
 
 function version(): string {
@@ -26,25 +27,50 @@ function percent(flag: string) {
   };
 }
 
+function metricList(text: string): string[] {
+  const list = text.split(",").map((x) => x.trim()).filter((x) => x !== "");
+  if (list.length === 0) throw inputError({ file: "--metric", path: "", problem: "no metric given", got: JSON.stringify(text), expected: "a sweep metric such as decode.tokensPerSecondPerUser, or several separated by commas" });
+  return list;
+}
+
+/** What `chart <target>` draws: a built-in set, the report, a results .json file, or a scenario. */
+const TARGET_HELP = "a chart set (codex-spark, calibration, sessions), report (or all: every chart on one page), a results .json file "
+  + "(from calibrate, session, sweep --format json, run, predict or compare --json), or a scenario file or the id of one in scenarios/";
+
+type Part = import("../charts/sets.js").ChartPart;
+
 export function registerChart(program: Command, out: (s: string) => void): void {
   program
     .command("chart")
-    .description("draw charts (PNG, SVG, or one self-contained HTML report) of a chart set or a results .json file")
-    .argument("<target>", "a chart set (codex-spark) or a results .json file (from calibrate, session, sweep, predict or compare --json)")
+    .description("draw charts (PNG, SVG, or one self-contained HTML page) of a chart set, a scenario, or a results .json file")
+    .argument("<target>", TARGET_HELP)
     .option("--out <dir>", "folder to write into", "out/charts")
     .addOption(new Option("--format <format>", "png, svg, or html (one file with every chart)").choices(["png", "svg", "html"]).default("png"))
+    .option("--metric <names>", "sweep charts: the metric(s) to draw, comma-separated (default: decode.tokensPerSecondPerUser, and what the swept axis changes)", metricList)
     .option("--tolerance <pct>", "calibration chart: tolerance band half-width in percent (default: the references' own)", percent("--tolerance"))
     .action(async (target: string, f: ChartFlags) => {
       const charts = await import("../charts/index.js");
       const v = version();
+      const opts = { version: v, ...(f.metric !== undefined ? { metrics: f.metric } : {}) };
       let name: string;
-      let specs: import("../charts/spec.js").ChartSpec[];
+      let parts: Part[];
       let description: string;
       const set = Object.hasOwn(charts.CHART_SETS, target) ? charts.CHART_SETS[target] : undefined;
+      const { resolveScenario } = await import("../scenario/load.js");
+      const isScenarioFile = /\.ya?ml$/i.test(target) && existsSync(target);
+      const scenarioById = !isScenarioFile && /^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(target) && existsSync(resolveScenario(target));
       if (set) {
         name = set.id;
         description = set.description;
-        specs = charts.engineSpecs(set, v);
+        parts = [{ id: set.id, title: set.description, description: "", specs: charts.engineSpecs(set, v) }];
+      } else if (target === "calibration" || target === "sessions") {
+        name = target;
+        description = charts.LIVE_SETS[target]!;
+        parts = [{ id: target, title: description, description: "", specs: target === "calibration" ? charts.calibrationSetSpecs(v) : charts.sessionsSetSpecs(v) }];
+      } else if (target === "report" || target === "all") {
+        name = "report";
+        description = `every chart: the codex-spark set, calibration, agent sessions and the sweep of scenarios/${charts.REPORT_SCENARIO}.yaml`;
+        parts = await charts.reportParts(v);
       } else if (extname(target).toLowerCase() === ".json" && existsSync(target)) {
         const { readText } = await import("../io/read.js");
         const text = readText(target);
@@ -56,12 +82,19 @@ export function registerChart(program: Command, out: (s: string) => void): void 
         }
         name = basename(target, extname(target));
         description = `charts of ${basename(target)}`;
-        specs = charts.specsFromInputs(charts.readChartInputs(data, target), { version: v, file: target, ...(f.tolerance !== undefined ? { tolerancePct: f.tolerance } : {}) });
+        const specs = charts.specsFromInputs(charts.readChartInputs(data, target), { ...opts, file: target, ...(f.tolerance !== undefined ? { tolerancePct: f.tolerance } : {}) });
         if (specs.length === 0) throw inputError({ file: target, path: "", problem: "nothing to chart", expected: "predictions, calibration references, sessions or sweep points" });
+        parts = [{ id: name, title: description, description: "", specs }];
+      } else if (isScenarioFile || scenarioById) {
+        const sc = await charts.scenarioCharts(target, opts);
+        name = sc.name;
+        description = sc.description;
+        parts = [{ id: sc.name, title: sc.description, description: "", specs: sc.specs }];
       } else {
+        const ext = extname(target).toLowerCase();
         throw inputError({
-          file: target, path: "", problem: extname(target).toLowerCase() === ".json" ? "file not found" : "not a chart set or results file",
-          expected: `one of ${Object.keys(charts.CHART_SETS).join(", ")}, or a results .json file`,
+          file: target, path: "", problem: ext === ".json" || ext === ".yaml" || ext === ".yml" ? "file not found" : "not a chart set, results file or scenario",
+          expected: `one of ${[...Object.keys(charts.CHART_SETS), ...Object.keys(charts.LIVE_SETS), "report"].join(", ")}, a results .json file, or a scenario (a .yaml file, or the id of one in scenarios/)`,
         });
       }
 
@@ -69,10 +102,13 @@ export function registerChart(program: Command, out: (s: string) => void): void 
       const files: { path: string; bytes: Buffer | string }[] = [];
       if (f.format === "html") {
         const { buildHtml } = await import("../charts/html.js");
-        files.push({ path: join(f.out, `${name}.html`), bytes: buildHtml(specs, { title: `wafersim: ${name}`, description: `${description} (wafersim ${v})` }) });
+        const content = parts.length > 1 ? parts : parts[0]!.specs;
+        files.push({ path: join(f.out, `${name}.html`), bytes: buildHtml(content, { title: `wafersim: ${name}`, description: `${description} (wafersim ${v})` }) });
       } else {
         const { renderChart } = await import("../charts/render.js");
-        for (const s of specs) files.push({ path: join(f.out, `${name}-${s.id}.${f.format}`), bytes: renderChart(s, f.format) });
+        // "calibration-decode" for the calibration set, not "calibration-calibration-decode"
+        const stem = (id: string) => (id === name || id.startsWith(`${name}-`) ? id : `${name}-${id}`);
+        for (const s of parts.flatMap((p) => p.specs)) files.push({ path: join(f.out, `${stem(s.id)}.${f.format}`), bytes: renderChart(s, f.format) });
       }
       mkdirSync(f.out, { recursive: true });
       for (const file of files) writeFileSync(file.path, file.bytes);

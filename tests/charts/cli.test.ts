@@ -21,7 +21,7 @@ describe("wafersim chart", () => {
     const out = fresh();
     const r = cli(["chart", join(ROOT, "tests/charts/fixtures/sweep.json"), "--out", out, "--format", "svg"]);
     expect(r.code).toBe(0);
-    expect(readFileSync(join(out, "sweep-sweep.svg"), "utf8")).toContain("<svg");
+    expect(readFileSync(join(out, "sweep-decode-tokensPerSecondPerUser.svg"), "utf8")).toContain("<svg");
   });
 
   it("writes one self-contained HTML file with Chart.js inlined", () => {
@@ -34,8 +34,59 @@ describe("wafersim chart", () => {
     expect(html).toContain("<table>");
   });
 
+  it("draws a scenario given by id (scenarios/<id>.yaml) and by file", () => {
+    const out = fresh();
+    let r = cli(["chart", "context-8k-128k", "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["context-8k-128k-sweep-decode-tokensPerSecondPerUser.png", "context-8k-128k-sweep-ttftSeconds.png"]);
+    r = cli(["chart", join(ROOT, "scenarios/precision.yaml"), "--out", out, "--metric", "hardware.chips", "--format", "svg"]);
+    expect(r.code).toBe(0);
+    expect(readdirSync(out).filter((f) => f.startsWith("precision-")).sort()).toEqual([
+      "precision-hardware-speed.svg", "precision-per-token-breakdown.svg", "precision-sweep-hardware-chips.svg", "precision-ttft-breakdown.svg",
+    ]);
+  });
+
+  it("reads the real output of `wafersim sweep --format json` and of `wafersim run --json`", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wafersim-sweep-"));
+    const points = join(dir, "points.json");
+    expect(cli(["sweep", "batch-vs-speed", "--format", "json", "--out", points]).code).toBe(0);
+    const out = fresh();
+    let r = cli(["chart", points, "--out", out, "--metric", "ttftSeconds"]);
+    expect(r.stderr).toBe("");
+    expect(readdirSync(out)).toEqual(["points-sweep-ttftSeconds.png"]);
+    const run = cli(["run", "agent-time-vs-speed", "--json"]);
+    expect(run.code).toBe(0);
+    const runFile = tempFile("run.json", run.stdout);
+    r = cli(["chart", runFile, "--out", out, "--format", "html"]);
+    expect(r.stderr).toBe("");
+    const html = readFileSync(join(out, "run.html"), "utf8");
+    expect(html).toContain('id="sweep-session-wallSeconds"');
+  });
+
+  it("draws the live calibration and sessions sets", () => {
+    const out = fresh();
+    expect(cli(["chart", "calibration", "--out", out]).code).toBe(0);
+    expect(cli(["chart", "sessions", "--out", out]).code).toBe(0);
+    expect(readdirSync(out).sort()).toEqual(["calibration-decode.png", "calibration-prefill.png", "sessions-session-timeline.png"]);
+  });
+
+  it("writes the report: one page with a heading per part and every chart", () => {
+    const out = fresh();
+    const r = cli(["chart", "report", "--format", "html", "--out", out]);
+    expect(r.stderr).toBe("");
+    expect(r.stdout).toContain(join(out, "report.html"));
+    const html = readFileSync(join(out, "report.html"), "utf8");
+    for (const part of ["codex-spark", "calibration", "sessions", "context-8k-128k"]) expect(html).toContain(`id="part-${part}"`);
+    for (const id of ["batch-tradeoff", "calibration-decode", "session-timeline", "sweep-ttftSeconds"]) expect(html).toContain(`<section id="${id}">`);
+    expect(html).not.toMatch(/<script[^>]+src=/);
+  });
+
   it.each([
-    [["chart", "no-such-set"], "no-such-set: (file): not a chart set or results file"],
+    [["chart", "no-such-set"], "no-such-set: (file): not a chart set, results file or scenario"],
+    [["chart", "missing.yaml"], "missing.yaml: (file): file not found"],
+    [["chart", "context-8k-128k", "--metric", "speed"], 'no numeric metric "speed" in scenarios/context-8k-128k.yaml'],
+    [["chart", "context-8k-128k", "--metric", " , "], "--metric: (file): no metric given"],
     [["chart", "missing.json"], "missing.json: (file): file not found"],
     [["chart", "codex-spark", "--format", "gif"], "argument 'gif' is invalid"],
     [["chart", "x.json", "--tolerance", "-3"], "--tolerance: (file): not a percentage"],

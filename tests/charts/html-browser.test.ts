@@ -44,11 +44,15 @@ function makeReports(): { file: string; charts: number }[] {
   writeFileSync(bundle, JSON.stringify({ predictions, calibration: fixture("calibration.json"), sessions: (fixture("sessions.json") as { sessions: unknown }).sessions, sweep: fixture("sweep.json") }));
   const a = cli(["chart", "codex-spark", "--format", "html", "--out", dir]);
   const b = cli(["chart", bundle, "--format", "html", "--out", dir]);
+  const c = cli(["chart", "report", "--format", "html", "--out", dir]);
   expect(a.stderr).toBe("");
   expect(b.stderr).toBe("");
-  expect([a.code, b.code]).toEqual([0, 0]);
-  // codex-spark: charts 1, 2, 3a, 3b; bundle: 2, 3a, 3b from predictions, then 4, 5, 6
-  return [{ file: join(dir, "codex-spark.html"), charts: 4 }, { file: join(dir, "bundle.html"), charts: 6 }];
+  expect(c.stderr).toBe("");
+  expect([a.code, b.code, c.code]).toEqual([0, 0, 0]);
+  // codex-spark: charts 1, 2, 3a, 3b; bundle: 2, 3a, 3b from predictions, 4 (decode, prefill), 5, 6 (per-user and
+  // aggregate speed: the fixture sweeps batch); report: codex-spark's 4, calibration's 2, sessions' 1 and the
+  // context-8k-128k sweep's 2 (decode speed, TTFT)
+  return [{ file: join(dir, "codex-spark.html"), charts: 4 }, { file: join(dir, "bundle.html"), charts: 8 }, { file: join(dir, "report.html"), charts: 9 }];
 }
 
 // Run inside the page (as text: the project's TypeScript has no DOM types).
@@ -113,7 +117,7 @@ describe("HTML report in headless Chromium", () => {
         expect(active).toBeGreaterThan(0);
         expect(errors).toEqual([]);
         expect(requests).toEqual([]);
-        if (process.env["WAFERSIM_SCREENSHOT_DIR"]) await page.screenshot({ path: join(process.env["WAFERSIM_SCREENSHOT_DIR"], `${report.charts}.png`), fullPage: true });
+        if (process.env["WAFERSIM_SCREENSHOT_DIR"]) await page.screenshot({ path: join(process.env["WAFERSIM_SCREENSHOT_DIR"], `${report.file.replace(/^.*\//, "")}.png`), fullPage: true });
         await page.close();
       }
     } finally {

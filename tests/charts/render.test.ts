@@ -14,7 +14,7 @@ const fixture = (name: string): unknown => JSON.parse(readFileSync(join(ROOT, "t
 
 const specs = [
   ...engineSpecs(CHART_SETS["codex-spark"]!, "test"),
-  ...specsFromInputs(readChartInputs({ calibration: fixture("calibration.json"), sessions: (fixture("sessions.json") as { sessions: unknown }).sessions, sweep: fixture("sweep.json") }, "bundle.json"), { version: "test", file: "bundle.json" }),
+  ...specsFromInputs(readChartInputs({ calibration: fixture("calibration.json"), sessions: (fixture("sessions.json") as { sessions: unknown }).sessions, sweep: fixture("sweep.json") }, "bundle.json"), { version: "test", file: "bundle.json", metrics: ["decode.tokensPerSecondPerUser", "decode.aggregateTokensPerSecond", "decode.timePerOutputTokenSeconds"] }),
 ];
 
 /** Variance of pixel luminance: 0 for a blank (single-colour) image. */
@@ -37,7 +37,10 @@ async function variance(bytes: Buffer, w: number, h: number): Promise<number> {
 
 describe("render", () => {
   it("covers charts 1 to 6", () => {
-    expect(specs.map((s) => s.id)).toEqual(["batch-tradeoff", "hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration", "session-timeline", "sweep"]);
+    expect(specs.map((s) => s.id)).toEqual([
+      "batch-tradeoff", "hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration-decode", "calibration-prefill", "session-timeline",
+      "sweep-decode-tokensPerSecondPerUser", "sweep-decode-aggregateTokensPerSecond", "sweep-decode-timePerOutputTokenSeconds",
+    ]);
   });
 
   it.each(specs.map((s) => [s.id, s] as const))("%s: PNG is valid, 1200 x 700 and not blank", async (_id, spec) => {

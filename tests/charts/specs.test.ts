@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { batchTradeoffSpec } from "../../src/charts/batch.js";
 import { parts, perTokenBreakdownSpec, ttftBreakdownSpec } from "../../src/charts/breakdown.js";
-import { bandPcts, calibrationSpec } from "../../src/charts/calibration.js";
+import { bandPcts, calibrationMetricSpec, calibrationSpecs, dataRange } from "../../src/charts/calibration.js";
 import { toChartJs, withAlpha } from "../../src/charts/chartjs.js";
 import { predictionSource, timeUnit, wrapSource } from "../../src/charts/format.js";
 import { hardwareBarsSpec } from "../../src/charts/hardware.js";
@@ -12,7 +12,7 @@ import { readChartInputs } from "../../src/charts/input.js";
 import { sessionTimelineSpec } from "../../src/charts/session.js";
 import { batchCurve } from "../../src/charts/sets.js";
 import { PALETTE, type ChartSpec, type Point } from "../../src/charts/spec.js";
-import { pickScale, sweepSpec } from "../../src/charts/sweep.js";
+import { axisGroups, defaultMetrics, pickAxisScale, pickScale, sweepLayout, sweepSpec, sweepSpecs, type SweepData } from "../../src/charts/sweep.js";
 import { predict } from "../../src/engine/predict.js";
 import { InputError } from "../../src/errors.js";
 import { ROOT } from "../helpers.js";
@@ -83,18 +83,43 @@ describe("chart 3: breakdowns", () => {
 
 describe("chart 4: calibration", () => {
   const cal = readChartInputs(fixture("calibration.json"), "calibration.json").calibration!;
-  const spec = calibrationSpec(cal, { origin: "test" });
+  const specs = calibrationSpecs(cal, { origin: "test" });
+  const decode = specs[0]!;
 
-  it("plots predicted against published with each reference's id", () => {
-    expect(points(spec, 0)).toEqual(cal.references.map((r) => ({ x: r.published, y: r.predicted, label: r.id })));
+  it("draws one chart per metric, never two units on one pair of axes", () => {
+    expect(specs.map((s) => s.id)).toEqual(["calibration-decode", "calibration-prefill"]);
+    expect([decode.x.unit, decode.y.unit]).toEqual(["tok/s", "tok/s"]);
+    // the fixture's one prefill reference is 0.25 s published, 0.31 s predicted: in ms
+    expect(specs[1]!.x.unit).toBe("ms");
+    expect(points(specs[1]!, 0)).toEqual([{ x: 250, y: 310, label: "ref-d" }]);
+  });
+
+  it("labels only known misses and references outside tolerance; every point keeps its id for the tooltip", () => {
+    expect(decode.series[0]).toMatchObject({ label: "within tolerance" });
+    expect(decode.series[0]!.pointLabels).toBeUndefined();
+    expect(points(decode, 0).map((p) => p.label)).toEqual(["ref-a", "ref-b", "ref-c"]);
+    expect(decode.series[1]).toMatchObject({ pointLabels: true, data: [{ x: 100, y: 160, label: "ref-e" }] });
+    expect(decode.series[1]!.label).toContain("known miss");
+    // the table lists every reference of the metric, with why a known miss misses
+    expect(decode.table.rows.map((r) => r[0])).toEqual(["ref-a", "ref-b", "ref-c", "ref-e"]);
+    expect(decode.table.rows[3]).toContain("a made-up reason");
+  });
+
+  it("keeps both axes to the data, widened to round 1-2-5 ends", () => {
+    // decode data spans 58 .. 1800: 58 / 1.25 = 46.4 -> 20; 1800 * 1.25 = 2250 -> 5000
+    expect([decode.x.min, decode.x.max, decode.y.min, decode.y.max]).toEqual([20, 5000, 20, 5000]);
+    expect(dataRange([2300, 3000])).toEqual({ lo: 1000, hi: 5000 });
+    expect(dataRange([0.004, 0.0011])).toEqual({ lo: 0.0005, hi: 0.005 });
   });
 
   it("draws y = x and the rows' common tolerance as a band x(1 +/- t)", () => {
-    for (const p of points(spec, 1)) expect(p.y).toBe(p.x);
+    const yx = decode.series.find((s) => s.label.startsWith("y = x"))!;
+    for (const p of yx.data as Point[]) expect(p.y).toBe(p.x);
+    const i = decode.series.findIndex((s) => s.kind === "band");
     // every fixture row states 25%: upper edge 1.25 x, lower 0.75 x
-    for (const p of points(spec, 2)) expect(p.y as number).toBeWithinRel(1.25 * (p.x as number), 1e-12);
-    for (const p of points(spec, 3)) expect(p.y as number).toBeWithinRel(0.75 * (p.x as number), 1e-12);
-    expect(spec.series[2]!.fillTo).toBe(3);
+    for (const p of points(decode, i)) expect(p.y as number).toBeWithinRel(1.25 * (p.x as number), 1e-12);
+    for (const p of points(decode, i + 1)) expect(p.y as number).toBeWithinRel(0.75 * (p.x as number), 1e-12);
+    expect(decode.series[i]!.fillTo).toBe(i + 1);
   });
 
   it("draws one band per stated tolerance and marks references outside their own", () => {
@@ -104,10 +129,10 @@ describe("chart 4: calibration", () => {
     ];
     expect(bandPcts(rows)).toEqual([20, 10]);
     expect(bandPcts(rows, 30)).toEqual([30]);
-    const spec = calibrationSpec({ references: rows, mapePct: 15, looMapePct: 15 }, { origin: "test" });
+    const spec = calibrationMetricSpec({ references: rows, mapePct: 15, looMapePct: 15 }, "", { origin: "test" });
     // 15% error: outside the paper's 10%, inside the vendor's 20%
     expect(points(spec, 0).map((p) => p.label)).toEqual(["vendor-ref"]);
-    expect(spec.series[1]).toMatchObject({ label: "outside tolerance", data: [{ x: 100, y: 115, label: "paper-ref" }] });
+    expect(spec.series[1]).toMatchObject({ label: "outside tolerance (labelled)", pointLabels: true, data: [{ x: 100, y: 115, label: "paper-ref" }] });
     expect(spec.series.filter((s) => s.kind === "band" && s.legend !== false).map((s) => s.label)).toEqual(["tolerance +/-20% (1 reference)", "tolerance +/-10% (1 reference)"]);
     // each upper edge fills down to its own lower edge, the next series
     spec.series.forEach((s, i) => {
@@ -116,8 +141,8 @@ describe("chart 4: calibration", () => {
   });
 
   it("draws no band when no tolerance is known", () => {
-    const bare = calibrationSpec({ ...cal, references: cal.references.map(({ tolerancePct: _t, ...r }) => r) }, { origin: "test" });
-    expect(bare.series.map((s) => s.kind)).toEqual(["scatter", "line"]);
+    const bare = calibrationSpecs({ ...cal, references: cal.references.map(({ tolerancePct: _t, ...r }) => r) }, { origin: "test" })[0]!;
+    expect(bare.series.map((s) => s.kind)).toEqual(["scatter", "scatter", "line"]);
     expect(bare.subtitle).toContain("no tolerance given");
   });
 });
@@ -152,26 +177,70 @@ describe("chart 5: session timelines", () => {
 
 describe("chart 6: sweeps", () => {
   const sweep = readChartInputs(fixture("sweep.json"), "sweep.json").sweep!;
-  it("draws one line per value of the second axis, points in x order", () => {
-    const spec = sweepSpec(sweep, "test");
-    expect(spec.series.map((s) => s.label)).toEqual(["prompt 1,024 tokens", "prompt 8,192 tokens"]);
-    for (const s of spec.series) {
-      const xs = (s.data as Point[]).map((p) => p.x as number);
-      expect(xs).toEqual([...xs].sort((a, b) => a - b));
-    }
-    expect(spec.table.rows).toHaveLength(sweep.points.length);
+  const opts = { origin: "test", file: "sweep.json" };
+
+  it("reads `wafersim sweep --format json` rows: swept keys, metrics, note", () => {
+    expect(sweep.axes).toEqual(["hardware", "chips", "batch"]);
+    expect(sweep.kind).toBe("prediction");
+    expect(sweep.rows).toHaveLength(8);
+    expect(sweep.rows[7]!.note).toBe("does not fit the chips asked for");
   });
 
-  it("one axis gives one line", () => {
-    const { series: _s, ...one } = sweep;
-    const spec = sweepSpec({ ...one, points: sweep.points.filter((p) => p.series === 1024).map(({ x, value }) => ({ x, value })) }, "test");
-    expect(spec.series).toHaveLength(1);
+  it("finds zipped axes and puts the numeric one with most values along x", () => {
+    expect(axisGroups(sweep)).toEqual([["hardware", "chips"], ["batch"]]);
+    expect(sweepLayout(sweep)).toEqual({ x: "batch", numericX: true, series: ["hardware", "chips"] });
   });
 
-  it("uses a log scale only for positive values spanning more than 20x", () => {
+  it("draws one line per value of the other axes, points in x order, a gap where a point could not run", () => {
+    const spec = sweepSpec(sweep, "decode.tokensPerSecondPerUser", opts);
+    expect(spec.series.map((s) => s.label)).toEqual(["wafer-x, chips auto", "gpu-y, chips 8"]);
+    expect(points(spec, 0).map((p) => p.x)).toEqual([1, 4, 16, 64]);
+    // gpu-y at batch 64 has no value: three points
+    expect(points(spec, 1)).toEqual([{ x: 1, y: 80 }, { x: 4, y: 56 }, { x: 16, y: 28 }]);
+    expect(spec.subtitle).toContain("1 point could not run");
+    expect(spec.table.rows).toHaveLength(8);
+    expect(spec.table.rows[7]).toEqual(["gpu-y", "8", "64", "-", "does not fit the chips asked for"]);
+    // batch 1..64 is not evenly spaced: log x
+    expect(spec.x.scale).toBe("logarithmic");
+  });
+
+  it("draws time metrics in a readable unit", () => {
+    const spec = sweepSpec(sweep, "ttftSeconds", opts);
+    // largest TTFT 4.8 s: seconds
+    expect(spec.y.unit).toBe("s");
+    expect(sweepSpec(sweep, "decode.timePerOutputTokenSeconds", opts).y.unit).toBe("ms");
+  });
+
+  it("chooses metrics by the swept axes, and says which exist when asked for another", () => {
+    expect(defaultMetrics(sweep)).toEqual(["decode.tokensPerSecondPerUser", "decode.aggregateTokensPerSecond"]);
+    expect(() => sweepSpec(sweep, "decode.bound", opts)).toThrow(InputError);
+    expect(() => sweepSpecs(sweep, ["speed"], opts)).toThrow(/no numeric metric "speed" in sweep.json/);
+  });
+
+  it("draws grouped bars when no swept axis is numeric", () => {
+    const cats: SweepData = {
+      axes: ["hardware", "precision"], kind: "prediction",
+      rows: [["a", "bf16", 1], ["a", "fp8", 2], ["b", "bf16", 3], ["b", "fp8", 4]].map(([h, p, v]) => ({ axes: { hardware: h!, precision: p! }, metrics: { ttftSeconds: v! }, note: "" })),
+    };
+    const spec = sweepSpec(cats, "ttftSeconds", opts);
+    expect(spec.x).toMatchObject({ scale: "category", labels: ["bf16", "fp8"] });
+    expect(spec.series.map((s) => [s.label, s.kind, s.data])).toEqual([["a", "bar", [1, 2]], ["b", "bar", [3, 4]]]);
+  });
+
+  it("reads relative what-ifs (x0.5) as numbers", () => {
+    const rel: SweepData = { axes: ["parameters.hopLatency"], kind: "prediction", rows: ["x0.5", "x1", "x2"].map((c, i) => ({ axes: { "parameters.hopLatency": c }, metrics: { "decode.tokensPerSecondPerUser": 100 - i }, note: "" })) };
+    const spec = sweepSpec(rel, "decode.tokensPerSecondPerUser", opts);
+    expect(points(spec, 0).map((p) => p.x)).toEqual([0.5, 1, 2]);
+    expect(spec.x.unit).toBe("x");
+  });
+
+  it("uses a log scale only for positive values spanning more than 20x; a swept axis: log unless evenly spaced", () => {
     expect(pickScale([1, 64])).toBe("logarithmic");
     expect(pickScale([1, 20])).toBe("linear");
     expect(pickScale([0, 1000])).toBe("linear");
+    expect(pickAxisScale([2, 4, 6, 8])).toBe("linear");
+    expect(pickAxisScale([8192, 16384, 32768, 65536])).toBe("logarithmic");
+    expect(pickAxisScale([0.5, 0.6, 0.7])).toBe("linear");
   });
 });
 
@@ -179,8 +248,11 @@ describe("every spec", () => {
   const bundle = readChartInputs({ predictions: ps, calibration: fixture("calibration.json"), sessions: (fixture("sessions.json") as { sessions: unknown }).sessions, sweep: fixture("sweep.json") }, "bundle.json");
   const specs = specsFromInputs(bundle, { version: "9.9.9", file: "/x/bundle.json" });
 
-  it("gives charts 2, 3a, 3b, 4, 5 and 6 for a bundle", () => {
-    expect(specs.map((s) => s.id)).toEqual(["hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration", "session-timeline", "sweep"]);
+  it("gives charts 2, 3a, 3b, 4 (per metric), 5 and 6 (per metric) for a bundle", () => {
+    expect(specs.map((s) => s.id)).toEqual([
+      "hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration-decode", "calibration-prefill", "session-timeline",
+      "sweep-decode-tokensPerSecondPerUser", "sweep-decode-aggregateTokensPerSecond",
+    ]);
   });
 
   it.each(specs.map((s) => [s.id, s] as const))("%s: titled axes with units, a source line, a table, palette colours, JSON-only config", (_id, s) => {
@@ -234,7 +306,8 @@ describe("results.json problems", () => {
   it("names every bad field with its path", () => {
     expect(issues({ references: [{ id: "a", published: 1, predicted: "x", errorPct: 0 }], mapePct: 1 })).toEqual(["references.0.predicted: wrong type", "looMapePct: missing"]);
     expect(issues({ wallSeconds: 3, turns: [{ segments: [{ kind: "lunch", seconds: 1 }] }] })).toEqual(["turns.0.segments.0.kind: not a known kind"]);
-    expect(issues({ x: { name: "batch" }, metric: { name: "speed", unit: 3 }, points: [{ x: 1 }] })).toEqual(["metric.unit: wrong type", "points.0.value: missing"]);
+    expect(issues([{ batch: 1, "decode.tokensPerSecondPerUser": 3, note: "" }, { batch: [1], "decode.tokensPerSecondPerUser": 2, note: 5 }])).toEqual(["1.batch: wrong type", "1.note: wrong type"]);
+    expect(issues({ sweep: { nope: 1 } })).toEqual(["sweep: not a sweep"]);
     expect(issues([{ nope: 1 }])).toEqual(["0: not a prediction"]);
     expect(issues({ hello: 1 })).toEqual([": not a result wafersim can chart"]);
   });
