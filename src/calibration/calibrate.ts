@@ -2,7 +2,7 @@ import { loadHardware } from "../hardware/load.js";
 import { loadModel } from "../model/load.js";
 import { evaluate, prepareFrom, type Prediction, type Prepared } from "../engine/predict.js";
 import { PARAMETER_DEFS, parameterSetFor, type ParameterDef, type ParameterSet, type Params } from "../engine/parameters.js";
-import { fitLeastSquares } from "./fit.js";
+import { fitLeastSquares, toValue } from "./fit.js";
 import { loadReferences, type Check, type Metric, type Reference } from "./references.js";
 
 /**
@@ -93,6 +93,20 @@ function fittedDefs(set: ParameterSet): ParameterDef[] {
   return PARAMETER_DEFS.filter((d) => d.kind === set.kind && d.fitted);
 }
 
+/**
+ * Where every fit starts, and what its ridge term pulls towards: the middle of each fitted
+ * parameter's physical range (geometric middle for ranges spanning decades). It does not
+ * depend on stored values, so a fit, and above all a leave-one-out fit, never starts from
+ * parameters that saw the reference. Parameters that are not fitted keep their sourced values.
+ */
+export function priorParams(set: ParameterSet, stored: Params): Params {
+  return { ...stored, ...Object.fromEntries(fittedDefs(set).map((d) => [d.name, toValue({ lo: d.bounds[0], hi: d.bounds[1] }, 0)])) };
+}
+
+function sameConditions(r: Reference | Check): string {
+  return JSON.stringify([r.metric, r.conditions]);
+}
+
 function fitSet(set: ParameterSet, cases: readonly Case[], start: Params): Params {
   const defs = fittedDefs(set);
   const withValues = (x: number[]): Params => ({ ...start, ...Object.fromEntries(defs.map((d, i) => [d.name, x[i]!])) });
@@ -129,8 +143,9 @@ export function calibrate(opts: { refit: boolean; file?: string } = { refit: tru
   const fittedParams = new Map<string, Params>();
   for (const { set, cases: all } of bySet.values()) {
     const stored = all[0]!.prepared.params;
+    const prior = priorParams(set, stored);
     const train = all.filter((c) => (c.ref as Reference).fit);
-    const params = opts.refit && train.length > 0 ? fitSet(set, train, stored) : stored;
+    const params = opts.refit && train.length > 0 ? fitSet(set, train, prior) : stored;
     fittedParams.set(set.file, params);
     const setRows: ReferenceResult[] = [];
     for (const c of all) {
@@ -138,8 +153,12 @@ export function calibrate(opts: { refit: boolean; file?: string } = { refit: tru
       const predicted = predictCase(c, params);
       let looPredicted = predicted;
       if (r.fit) {
-        const rest = train.filter((t) => t !== c);
-        looPredicted = rest.length > 0 ? predictCase(c, fitSet(set, rest, params)) : predictCase(c, stored);
+        // Leave out the reference and every one measured under the same conditions (a vendor
+        // figure and an independent measurement of the same thing), and start from the prior,
+        // never from a fit that saw it. With nothing left, the prior itself predicts it.
+        const key = sameConditions(c.ref);
+        const rest = train.filter((t) => sameConditions(t.ref) !== key);
+        looPredicted = predictCase(c, rest.length > 0 ? fitSet(set, rest, prior) : prior);
       }
       const errorPct = pct(predicted, r.published);
       setRows.push({

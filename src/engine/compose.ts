@@ -1,7 +1,7 @@
 import type { Machine } from "./machine.js";
 import { forward, newAcc, resetAcc, type Acc, type Pass } from "./phases/forward.js";
 import { expectedTokensPerStep } from "./phases/speculative.js";
-import type { ModelProfile } from "./profile.js";
+import { draftHeadProfile, type ModelProfile } from "./profile.js";
 
 /**
  * How a request's phases are put together from forward passes: a decode step (or, with
@@ -67,9 +67,8 @@ export function composePhases(
     if (draft) {
       draftStep = forward(draft.profile, draft.machine, pass, draftAcc);
     } else {
-      // A draft head (EAGLE, Li et al. 2024, arXiv 2401.15077): one decoder layer of the
-      // target's shape plus the output head, with no step overhead of its own.
-      if (c.head?.of !== profile) c.head = { of: profile, profile: { ...profile, groups: [{ ...profile.groups[0]!, count: 1 }], layers: 1 } };
+      // The draft head runs one layer plus the output head, with no step overhead of its own.
+      if (c.head?.of !== profile) c.head = { of: profile, profile: draftHeadProfile(profile) };
       draftStep = forward(c.head.profile, machine, pass, draftAcc) - draftAcc.overhead;
     }
     acc.draft += draftTokens * draftStep;

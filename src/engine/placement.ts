@@ -24,9 +24,13 @@ export interface Placement {
   readonly memory: Memory;
 }
 
-export function memoryNeeds(p: ModelProfile, batch: number, context: number, promptTokens: number, hw: Hardware): { weightBytes: number; kvCacheBytes: number; activationBytes: number } {
-  const weightBytes = p.weightBytes;
-  const kvCacheBytes = batch * kvBytesPerSequence(p, context);
+/**
+ * Weights, KV cache and activations the deployment must hold. A speculative draft (a draft
+ * model or a one-layer draft head) sits beside the target with its own weights and KV cache.
+ */
+export function memoryNeeds(p: ModelProfile, batch: number, context: number, promptTokens: number, hw: Hardware, draft?: ModelProfile): { weightBytes: number; kvCacheBytes: number; activationBytes: number } {
+  const weightBytes = p.weightBytes + (draft ? draft.weightBytes : 0);
+  const kvCacheBytes = batch * (kvBytesPerSequence(p, context) + (draft ? kvBytesPerSequence(draft, context) : 0));
   // Prefill working set of one layer: residual and normed input (2h), attention output (h) and
   // the FFN's gate and up outputs (2 x the widest FFN a token uses), in bf16. On a wafer the
   // prompt streams through the layers and activations stay in flight on the fabric.
@@ -41,8 +45,8 @@ export function memoryNeeds(p: ModelProfile, batch: number, context: number, pro
  * Wafer: layers pipelined across wafers, weights in SRAM. GPU: tensor parallel within a node
  * (a power of two up to the NVLink domain), pipeline stages across nodes.
  */
-export function place(p: ModelProfile, hw: Hardware, params: Params, batch: number, context: number, promptTokens: number, chipsAsked?: number): Placement {
-  const needs = memoryNeeds(p, batch, context, promptTokens, hw);
+export function place(p: ModelProfile, hw: Hardware, params: Params, batch: number, context: number, promptTokens: number, chipsAsked?: number, draft?: ModelProfile): Placement {
+  const needs = memoryNeeds(p, batch, context, promptTokens, hw, draft);
   const neededBytes = needs.weightBytes + needs.kvCacheBytes + needs.activationBytes;
   const perChip = hw.memory.capacity.value;
   const usablePerChip = hw.kind === "gpu" ? perChip * params["usableMemoryFraction"]! : perChip;

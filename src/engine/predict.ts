@@ -1,4 +1,4 @@
-import { inputError } from "../errors.js";
+import { InputError, inputError, type Issue } from "../errors.js";
 import { loadHardware } from "../hardware/load.js";
 import type { Hardware } from "../hardware/types.js";
 import type { WeightFormat } from "../model/arch.js";
@@ -9,7 +9,7 @@ import { paramValues, parameterSetFor, type Params, type ParameterSet } from "./
 import { composePhases, newComposition } from "./compose.js";
 import type { Acc } from "./phases/forward.js";
 import { place, type Memory } from "./placement.js";
-import { computePeak, kvBytesPerSequence, profileModel, type ModelProfile } from "./profile.js";
+import { computePeak, draftHeadProfile, kvBytesPerSequence, profileModel, type ModelProfile } from "./profile.js";
 import { boundOf, type Bound, type Breakdown, type PredictOptions, type Speculation, type Workload } from "./types.js";
 
 export interface Prediction {
@@ -69,6 +69,17 @@ export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<Predict
   };
 }
 
+/** What a speculative draft keeps in memory beside the target: its model, or a one-layer head. */
+export function draftResident(pr: Prepared, speculating: boolean): ModelProfile | undefined {
+  if (!speculating) return undefined;
+  return pr.draft ? pr.draft.profile : draftHeadProfile(pr.profile);
+}
+
+/** Chips that work on one token at the same time: the tensor-parallel group, or one wafer. */
+export function parallelChipsOf(hw: Hardware, tensorParallel: number): number {
+  return hw.kind === "gpu" ? tensorParallel : 1;
+}
+
 export function machineFor(pr: Prepared, profile: ModelProfile, chips: number, tp: number, pp: number): Machine {
   return pr.hardware.kind === "gpu"
     ? gpuMachine(pr.hardware, pr.params, tp, pp, pr.peak)
@@ -92,10 +103,25 @@ function checkWorkload(w: Workload, s: Speculation | undefined): void {
   }
 }
 
+/**
+ * A request longer than the model's context window (max_position_embeddings) cannot run; the
+ * engine would otherwise extrapolate KV caches and attention the model was never built for.
+ */
+export function contextLimitIssue(pr: Prepared, promptTokens: number, outputTokens: number): Issue | undefined {
+  const limit = pr.model.arch.maxContext;
+  if (limit === null || promptTokens + outputTokens <= limit) return undefined;
+  return {
+    file: pr.model.file, path: "max_position_embeddings", problem: "prompt and output exceed the model's context window",
+    got: `${promptTokens} + ${outputTokens} = ${promptTokens + outputTokens} tokens`, expected: `at most ${limit} tokens`,
+  };
+}
+
 export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Prediction {
   checkWorkload(w, spec);
+  const tooLong = contextLimitIssue(pr, w.promptTokens, w.outputTokens);
+  if (tooLong) throw new InputError([tooLong]);
   const { profile, hardware: hw } = pr;
-  const pl = place(profile, hw, pr.params, w.batch, w.promptTokens + w.outputTokens, w.promptTokens, pr.chipsAsked);
+  const pl = place(profile, hw, pr.params, w.batch, w.promptTokens + w.outputTokens, w.promptTokens, pr.chipsAsked, draftResident(pr, spec !== undefined));
   const machine = machineFor(pr, profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
   const draft = spec && pr.draft ? { profile: pr.draft.profile, machine: machineFor(pr, pr.draft.profile, pl.chips, pl.tensorParallel, pl.pipelineStages) } : undefined;
   const c = newComposition();
@@ -103,7 +129,7 @@ export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Predict
   const decodeBreakdown = snapshot(c.decode);
   const perToken = Object.fromEntries(Object.entries(decodeBreakdown).map(([k, v]) => [k, v / ph.tokensPerStep])) as unknown as Breakdown;
   // roofline: bytes one step reads over all chips' bandwidth, and FLOPs over peak
-  const roof = rooflineTokensPerSecond(pr, pl.chips, ph.decodeContext) * ph.tokensPerStep;
+  const roof = rooflineTokensPerSecond(pr, parallelChipsOf(hw, pl.tensorParallel), ph.decodeContext) * ph.tokensPerStep;
   return {
     model: { id: pr.model.id, name: pr.model.name, totalParams: pr.model.params.totalParams, activeParams: pr.model.params.activeParams, ...(pr.model.assumption ? { assumption: pr.model.assumption.what } : {}) },
     hardware: { id: hw.id, name: hw.name, kind: hw.kind, chips: pl.chips, tensorParallel: pl.tensorParallel, pipelineStages: pl.pipelineStages },
@@ -129,9 +155,11 @@ export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Predict
 
 /**
  * The physical ceiling for one user at batch 1: a token must read the weights it uses and its
- * KV cache (at full memory bandwidth of every chip) and do its FLOPs (at peak).
+ * KV cache and do its FLOPs, at the full bandwidth and peak of the chips that work on it at the
+ * same time. Pipeline stages (GPU nodes, wafers) take a token one after another, so only a
+ * tensor-parallel group counts: `parallelChips` (see parallelChipsOf).
  */
-export function rooflineTokensPerSecond(pr: Prepared, chips: number, context: number): number {
+export function rooflineTokensPerSecond(pr: Prepared, parallelChips: number, context: number): number {
   const p = pr.profile;
   let bytes = p.headBytes;
   let flops = p.headFlops;
@@ -140,7 +168,7 @@ export function rooflineTokensPerSecond(pr: Prepared, chips: number, context: nu
     flops += g.count * (g.matmulFlops + g.attnFlopsPerPosition * (g.window === null ? context : Math.min(context, g.window)));
   }
   bytes += kvBytesPerSequence(p, context);
-  return Math.min((chips * pr.hardware.memory.bandwidth.value) / bytes, (chips * pr.peak) / flops);
+  return Math.min((parallelChips * pr.hardware.memory.bandwidth.value) / bytes, (parallelChips * pr.peak) / flops);
 }
 
 /** One prediction from ids or files: the library's main entry point. */

@@ -121,3 +121,13 @@ export function computePeak(hw: Hardware, format: WeightFormat): { precision: Co
   }
   return { precision: "bf16", flopPerSecond: hw.compute.bf16.value };
 }
+
+/**
+ * A draft head (EAGLE, Li et al. 2024, arXiv 2401.15077): one decoder layer of the target's
+ * first layer shape that reuses the target's embedding and output head. Its own weights are
+ * that one layer.
+ */
+export function draftHeadProfile(p: ModelProfile): ModelProfile {
+  const g0 = p.groups[0]!;
+  return { ...p, groups: [{ ...g0, count: 1 }], layers: 1, weightBytes: g0.storedBytes };
+}

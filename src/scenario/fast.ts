@@ -2,7 +2,7 @@ import { InputError } from "../errors.js";
 import type { Machine } from "../engine/machine.js";
 import { composePhases, newComposition, type Composition } from "../engine/compose.js";
 import { memoryNeeds, place, type Placement } from "../engine/placement.js";
-import { machineFor, rooflineTokensPerSecond, type Prepared } from "../engine/predict.js";
+import { contextLimitIssue, draftResident, machineFor, parallelChipsOf, rooflineTokensPerSecond, type Prepared } from "../engine/predict.js";
 import type { ModelProfile } from "../engine/profile.js";
 import { boundOf, type Bound } from "../engine/types.js";
 
@@ -39,6 +39,8 @@ export const BOUNDS: readonly Bound[] = ["compute", "memory", "latency", "interc
 
 export class LeanEvaluator {
   private readonly c: Composition = newComposition();
+  /** what a draft keeps in memory when the point speculates (built once) */
+  private resident: ModelProfile | undefined;
   private readonly machines = new Map<number, Machine>();
   private readonly draftMachines = new Map<number, Machine>();
   /** placements seen, each with the lowest and highest bytes needed it was computed for */
@@ -67,9 +69,9 @@ export class LeanEvaluator {
    * and any other point calls `place`. (The point's memory figures are its own.)
    * Returns why, when the point cannot be placed.
    */
-  private placement(batch: number, context: number, promptTokens: number): Placement | string {
+  private placement(batch: number, context: number, promptTokens: number, draft: ModelProfile | undefined): Placement | string {
     const pr = this.pr;
-    const needs = memoryNeeds(pr.profile, batch, context, promptTokens, pr.hardware);
+    const needs = memoryNeeds(pr.profile, batch, context, promptTokens, pr.hardware, draft);
     const needed = needs.weightBytes + needs.kvCacheBytes + needs.activationBytes;
     this.neededBytes = needed;
     const known = this.placements;
@@ -79,7 +81,7 @@ export class LeanEvaluator {
     }
     let p: Placement;
     try {
-      p = place(pr.profile, pr.hardware, pr.params, batch, context, promptTokens, pr.chipsAsked);
+      p = place(pr.profile, pr.hardware, pr.params, batch, context, promptTokens, pr.chipsAsked, draft);
     } catch (err) {
       if (!(err instanceof InputError)) throw err;
       const i = err.issues[0]!;
@@ -100,7 +102,9 @@ export class LeanEvaluator {
     const pr = this.pr;
     const profile = pr.profile;
     out[M.params] = pr.model.params.totalParams;
-    const pl = this.placement(batch, promptTokens + outputTokens, promptTokens);
+    const tooLong = contextLimitIssue(pr, promptTokens, outputTokens);
+    if (tooLong) this.neededBytes = NaN;
+    const pl = tooLong ? `${tooLong.problem}; ${tooLong.expected ?? ""}` : this.placement(batch, promptTokens + outputTokens, promptTokens, draftTokens > 0 ? (this.resident ??= draftResident(pr, true)) : undefined);
     if (typeof pl === "string") {
       out.fill(NaN);
       out[M.chips] = pr.chipsAsked ?? NaN;
@@ -118,7 +122,7 @@ export class LeanEvaluator {
     out[M.tps] = 1 / tpot;
     out[M.tpot] = tpot;
     out[M.aggregate] = batch / tpot;
-    out[M.roofline] = rooflineTokensPerSecond(pr, pl.chips, ph.decodeContext) * ph.tokensPerStep;
+    out[M.roofline] = rooflineTokensPerSecond(pr, parallelChipsOf(pr.hardware, pl.tensorParallel), ph.decodeContext) * ph.tokensPerStep;
     out[M.bound] = BOUNDS.indexOf(boundOf(this.c.decode));
     out[M.prefill] = ph.prefillSeconds;
     out[M.ttft] = ph.prefillSeconds;

@@ -54,11 +54,19 @@ describe("LeanEvaluator equals evaluate()", () => {
     const out = new Float64Array(12);
     const batches = [64, 1, 32, 2, 16, 4, 8, 48, 24, 12];
     for (const b of batches) {
-      for (const prompt of [131072, 1024, 65536, 4096]) {
+      // 130,816 + 256 output tokens fill Llama 3.1's 131,072-token window
+      for (const prompt of [130816, 1024, 65536, 4096]) {
         lean.evaluate(b, prompt, 256, 0, 0, out);
         expect(out[M.chips]).toBe(evaluate(pr, { batch: b, promptTokens: prompt, outputTokens: 256 }).hardware.chips);
       }
     }
+  });
+
+  it("a point beyond the model's context window is a note, not an exception", () => {
+    const pr = prepareFrom(loadModel("llama-3.1-70b"), loadHardware("cerebras-wse3"), {});
+    const out = new Float64Array(12);
+    expect(new LeanEvaluator(pr).evaluate(1, 131072, 256, 0, 0, out)).toMatch(/exceed the model's context window; at most 131072 tokens/);
+    expect(Number.isNaN(out[M.tps])).toBe(true);
   });
 
   it("a point that does not fit the chips asked for is a note, not an exception", () => {

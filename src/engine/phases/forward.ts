@@ -95,18 +95,19 @@ function forwardGpu(p: ModelProfile, m: GpuMachine, pass: Pass, acc: Acc): numbe
 }
 
 function forwardWafer(p: ModelProfile, m: WaferMachine, pass: Pass, acc: Acc): number {
-  // Up to one user per pipeline slot (layer) is in flight at a time; beyond that, each layer
-  // processes users / slots tokens per pipeline cycle on average.
-  const perSlot = Math.max(1, pass.users / m.pipelineSlots);
+  const prefill = pass.phase === "prefill";
+  // Decode: up to one user per pipeline slot (layer) is in flight at a time; beyond that, each
+  // layer processes users / slots tokens per pipeline cycle on average. Prefill: every user's
+  // prompt streams through the same pipeline, so all of them count.
+  const perSlot = prefill ? pass.users : Math.max(1, pass.users / m.pipelineSlots);
   const q = pass.tokensPerUser;
   const R = m.regionCores;
   const hops = meshCollectiveHops(R);
-  const prefill = pass.phase === "prefill";
   const coreCompute = prefill ? m.corePrefillCompute : m.coreCompute;
   // Prefill streams the prompt through the layer pipeline in chunks, one chunk per slot
   // (more chunks add no parallelism, fewer leave layers idle): total time is one chunk's
   // trip through every layer plus (chunks - 1) times the slowest layer.
-  const chunks = prefill ? Math.max(1, Math.min(q, m.pipelineSlots)) : 1;
+  const chunks = prefill ? Math.max(1, Math.min(perSlot * q, m.pipelineSlots)) : 1;
   const chunkTokens = (perSlot * q) / chunks;
   let compute = 0;
   let memory = 0;
