@@ -11,11 +11,12 @@ export function wholeNumber(flag: string, min = 1) {
   };
 }
 
-export function fraction(flag: string) {
+/** A probability from 0 to 1; `aboveZero` for rates that divide (a success rate of 0 never ends). */
+export function fraction(flag: string, opts: { aboveZero?: boolean } = {}) {
   return (text: string): number => {
     const v = Number(text);
-    if (text.trim() === "" || !Number.isFinite(v) || v < 0 || v > 1) {
-      throw inputError({ file: flag, path: "", problem: "not a number from 0 to 1", got: JSON.stringify(text), expected: "a probability such as 0.7" });
+    if (text.trim() === "" || !Number.isFinite(v) || v < 0 || v > 1 || (opts.aboveZero && v === 0)) {
+      throw inputError({ file: flag, path: "", problem: opts.aboveZero ? "not a number above 0 and at most 1" : "not a number from 0 to 1", got: JSON.stringify(text), expected: "a probability such as 0.7" });
     }
     return v;
   };

@@ -82,7 +82,7 @@ export function renderPrediction(p: Prediction): string {
   const chips = `${p.hardware.chips} x ${p.hardware.id}${p.hardware.kind === "gpu" && p.hardware.chips > 1 ? ` (TP ${p.hardware.tensorParallel}${p.hardware.pipelineStages > 1 ? `, PP ${p.hardware.pipelineStages}` : ""})` : ""}`;
   const fmt = p.weightFormat.default === p.weightFormat.experts ? p.weightFormat.default : `${p.weightFormat.default}, experts ${p.weightFormat.experts}`;
   lines.push(`${p.model.id} (${formatParams(p.model.totalParams)} total, ${formatParams(p.model.activeParams)} active) on ${chips}`);
-  lines.push(`weights ${fmt}${p.precision === "native" ? " (native)" : ""}; software ${p.software.id} (parameters ${p.software.provenance.method} ${p.software.provenance.date})`);
+  lines.push(`weights ${fmt}${p.precisionSource === "native" ? " (native)" : ""}; software ${p.software.id} (parameters ${p.software.provenance.method} ${p.software.provenance.date})`);
   lines.push(`workload: batch ${p.workload.batch}, prompt ${formatCount(p.workload.promptTokens)} tokens, output ${formatCount(p.workload.outputTokens)} tokens${p.speculation ? `; speculative decoding k=${p.speculation.draftTokens}, acceptance ${p.speculation.acceptance} -> ${p.speculation.tokensPerStep.toFixed(2)} tokens/step (${p.speculation.draft})` : ""}`);
   if (p.model.assumption) lines.push(`note: assumed architecture: ${p.model.assumption}`);
   lines.push("");

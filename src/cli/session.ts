@@ -119,13 +119,13 @@ export function registerSession(program: Command, out: (s: string) => void): voi
     });
 
   addSessionOptions(program.command("solved").description("expected time to a solved task with retries, and the break-even speed of a less accurate agent"))
-    .option("--accuracy <p>", "per-attempt success rate; default: the task profile's figure for the model", fraction("--accuracy"))
+    .option("--accuracy <p>", "per-attempt success rate; default: the task profile's figure for the model", fraction("--accuracy", { aboveZero: true }))
     .option("--vs-model <id|file>", "a second agent to compare: its model")
     .option("--vs-hardware <id|file>", "the second agent's hardware")
     .option("--vs-chips <N>", "the second agent's chips", wholeNumber("--vs-chips"))
     .option("--vs-stack <id|file>", "the second agent's serving stack")
     .option("--vs-batch <B>", "the second agent's batch", wholeNumber("--vs-batch"))
-    .option("--vs-accuracy <p>", "the second agent's per-attempt success rate", fraction("--vs-accuracy"))
+    .option("--vs-accuracy <p>", "the second agent's per-attempt success rate", fraction("--vs-accuracy", { aboveZero: true }))
     .option("--backlog <N>", "tasks in the backlog", wholeNumber("--backlog"), 100)
     .action(async (f: SolvedFlags) => {
       const { simulateSession } = await import("../agent/session.js");

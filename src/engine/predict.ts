@@ -9,6 +9,7 @@ import { paramValues, parameterSetFor, type Params, type ParameterSet } from "./
 import { composePhases, newComposition } from "./compose.js";
 import type { Acc } from "./phases/forward.js";
 import { place, type Memory } from "./placement.js";
+import { formats } from "./precision.js";
 import { computePeak, draftHeadProfile, kvBytesPerSequence, profileModel, type ModelProfile } from "./profile.js";
 import { boundOf, type Bound, type Breakdown, type PredictOptions, type Speculation, type Workload } from "./types.js";
 
@@ -16,7 +17,10 @@ export interface Prediction {
   readonly model: { readonly id: string; readonly name: string; readonly totalParams: number; readonly activeParams: number; readonly assumption?: string };
   readonly hardware: { readonly id: string; readonly name: string; readonly kind: "wafer" | "gpu"; readonly chips: number; readonly tensorParallel: number; readonly pipelineStages: number };
   readonly software: { readonly id: string; readonly name: string; readonly parameters: Readonly<Record<string, { readonly value: number; readonly text: string; readonly source: string }>>; readonly provenance: ParameterSet["provenance"] };
-  readonly precision: WeightFormat | "native";
+  /** the weight format of most of the weight bytes (contract: bf16 | fp8 | int8 | fp4 | int4) */
+  readonly precision: WeightFormat;
+  /** "native": the model's published format; "asked": --precision */
+  readonly precisionSource: "native" | "asked";
   readonly weightFormat: { readonly default: WeightFormat; readonly experts: WeightFormat };
   readonly workload: Workload & { readonly decodeContextTokens: number };
   readonly speculation: (Speculation & { readonly tokensPerStep: number; readonly draft: string }) | null;
@@ -67,6 +71,15 @@ export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<Predict
     ...(opts.chips !== undefined ? { chipsAsked: opts.chips } : {}),
     ...(draftM ? { draft: { model: draftM, profile: profileModel(draftM, opts.precision) } } : {}),
   };
+}
+
+/** The format holding most weight bytes: gpt-oss's mxfp4 experts outweigh its bf16 attention. */
+function dominantFormat(model: Model, f: { readonly default: WeightFormat; readonly experts: WeightFormat }): WeightFormat {
+  if (f.default === f.experts) return f.default;
+  const bits = formats();
+  const expertBytes = model.params.expertParams * bits[f.experts].bitsPerWeight.value;
+  const otherBytes = (model.params.totalParams - model.params.expertParams) * bits[f.default].bitsPerWeight.value;
+  return expertBytes >= otherBytes ? f.experts : f.default;
 }
 
 /** What a speculative draft keeps in memory beside the target: its model, or a one-layer head. */
@@ -134,7 +147,8 @@ export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Predict
     model: { id: pr.model.id, name: pr.model.name, totalParams: pr.model.params.totalParams, activeParams: pr.model.params.activeParams, ...(pr.model.assumption ? { assumption: pr.model.assumption.what } : {}) },
     hardware: { id: hw.id, name: hw.name, kind: hw.kind, chips: pl.chips, tensorParallel: pl.tensorParallel, pipelineStages: pl.pipelineStages },
     software: { id: pr.parameterSet.software.id, name: pr.parameterSet.software.name, parameters: pr.parameterSet.values, provenance: pr.parameterSet.provenance },
-    precision: pr.precision,
+    precision: dominantFormat(pr.model, profile.format),
+    precisionSource: pr.precision === "native" ? "native" : "asked",
     weightFormat: profile.format,
     workload: { ...w, decodeContextTokens: ph.decodeContext },
     speculation: spec ? { ...spec, tokensPerStep: ph.tokensPerStep, draft: pr.draft ? pr.draft.model.id : "one-layer draft head" } : null,

@@ -68,8 +68,9 @@ function int(ctx: Ctx, cfg: Record<string, unknown>, key: string, opts: { requir
     return undefined;
   }
   const min = opts.min ?? 1;
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min) {
-    ctx.issues.push({ file: ctx.file, path: p(ctx, key), problem: typeof v === "number" && Number.isFinite(v) ? "out of range" : "wrong type", got: show(v), expected: `a whole number >= ${min}` });
+  // Beyond 2^31 no layer shape is real, and sizes stop being exact integers long before 1e30.
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > 2 ** 31) {
+    ctx.issues.push({ file: ctx.file, path: p(ctx, key), problem: typeof v === "number" && Number.isFinite(v) ? "out of range" : "wrong type", got: show(v), expected: `a whole number from ${min} to ${2 ** 31}` });
     return undefined;
   }
   return v;
@@ -248,10 +249,11 @@ function windowPredicate(ctx: Ctx, cfg: Record<string, unknown>, layers: number)
     }
     return (i) => (types[i] === "sliding_attention" ? window : null);
   }
-  // Mistral-style: sliding_window applies to every layer. Qwen's max_window_layers: layers
-  // from that index on use full attention (Qwen2 config documentation).
+  // Mistral-style: sliding_window applies to every layer. Qwen's max_window_layers: the first
+  // max_window_layers layers use full attention and the layers after them the sliding window
+  // (transformers Qwen2Config / Qwen3Config, which derive layer_types this way).
   const maxWindowLayers = int(ctx, cfg, "max_window_layers", { min: 0 });
-  return (i) => (maxWindowLayers !== undefined && i >= maxWindowLayers ? null : window);
+  return (i) => (maxWindowLayers !== undefined && i < maxWindowLayers ? null : window);
 }
 
 function formatOf(ctx: Ctx, cfg: Record<string, unknown>): Architecture["nativeFormat"] {
@@ -269,7 +271,25 @@ function formatOf(ctx: Ctx, cfg: Record<string, unknown>): Architecture["nativeF
   const method = String(q["quant_method"]);
   // gpt-oss: MoE weights in mxfp4; attention, router, embeddings in bf16 (modules_to_not_convert).
   if (method === "mxfp4") return { default: base ?? "bf16", experts: "fp4" };
-  if (method === "fp8" || method === "fbgemm_fp8" || method === "compressed-tensors") return { default: "fp8", experts: "fp8" };
+  if (method === "fp8" || method === "fbgemm_fp8") return { default: "fp8", experts: "fp8" };
+  if (method === "compressed-tensors") {
+    // The method names a file format, not a bit width: read the weights' num_bits and type
+    // from its config groups (llm-compressor's schema), and refuse what is not one format.
+    const formats = new Set<WeightFormat | "unknown">();
+    const groups = q["config_groups"];
+    if (isPlainObject(groups)) {
+      for (const g of Object.values(groups)) {
+        const w = isPlainObject(g) && isPlainObject(g["weights"]) ? g["weights"] : undefined;
+        const bits = w?.["num_bits"];
+        const type = w?.["type"];
+        formats.add(bits === 8 && type === "float" ? "fp8" : bits === 8 && type === "int" ? "int8" : bits === 4 && type === "float" ? "fp4" : bits === 4 && type === "int" ? "int4" : "unknown");
+      }
+    }
+    const only = formats.size === 1 ? [...formats][0] : undefined;
+    if (only && only !== "unknown") return { default: only, experts: only };
+    ctx.issues.push({ file: ctx.file, path: p(ctx, "quantization_config.config_groups"), problem: "weight format not understood", got: formats.size === 0 ? "no config_groups with weights" : [...formats].join(", "), expected: "one group format: 8- or 4-bit, float or int weights", hint: "use --precision to choose a weight format instead" });
+    return { default: "bf16", experts: "bf16" };
+  }
   ctx.issues.push({ file: ctx.file, path: p(ctx, "quantization_config.quant_method"), problem: "not understood", got: show(method), expected: "mxfp4 or fp8", hint: "use --precision to choose a weight format instead" });
   return { default: "bf16", experts: "bf16" };
 }

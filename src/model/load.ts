@@ -30,7 +30,7 @@ const META_SPEC: Spec = { t: "object", fields: META_FIELDS };
 /** For the JSON Schema: `config` is checked by the Hugging Face parser, not by this spec. */
 export const MODEL_SPEC: Spec = {
   t: "object",
-  fields: { ...META_FIELDS, config: { t: "record", of: { t: "boolean" }, doc: "a Hugging Face config.json, as published (checked by the config parser)" } },
+  fields: { ...META_FIELDS, config: { t: "json", doc: "a Hugging Face config.json, as published (checked by the config parser)" } },
 };
 
 /** Loads a model from an id (models/llm/<id>.yaml), one of our YAML files, or a config.json. */
@@ -45,7 +45,7 @@ export function modelFromData(file: string, data: unknown): Model {
   const isHf = /\.json$/i.test(file) || !("config" in obj);
   if (isHf) {
     const arch = architectureFromHf(obj, file, "", issues);
-    if (!arch) throw new InputError(issues);
+    if (!arch || issues.length > 0) throw new InputError(issues);
     const id = basename(file).replace(/\.(json|ya?ml)$/i, "").replace(/^config$/, "model");
     const archName = Array.isArray(obj["architectures"]) ? String(obj["architectures"][0]) : String(obj["model_type"] ?? id);
     return { id, name: `${archName} (${basename(file)})`, file, source: { url: file }, arch, params: countParams(arch) };

@@ -16,7 +16,9 @@ export type Spec =
   | { readonly t: "object"; readonly fields: Readonly<Record<string, Field>>; readonly doc?: string }
   | { readonly t: "list"; readonly of: Spec; readonly minItems?: number; readonly doc?: string }
   | { readonly t: "record"; readonly of: Spec; readonly doc?: string }
-  | { readonly t: "sourced"; readonly of: Spec; readonly doc?: string };
+  | { readonly t: "sourced"; readonly of: Spec; readonly doc?: string }
+  /** any JSON value, checked elsewhere (a Hugging Face config inside our model YAML) */
+  | { readonly t: "json"; readonly doc?: string };
 
 export type Field = Spec & { readonly optional?: boolean };
 
@@ -111,6 +113,8 @@ export function validate(spec: Spec, data: unknown, file: string, path: string, 
     case "object":
       if (!isPlainObject(data)) return at("wrong type", "an object");
       return validateObject(spec.fields, data, file, path, issues);
+    case "json":
+      return data;
   }
 }
 
@@ -201,6 +205,8 @@ export function toJsonSchema(spec: Spec): Record<string, unknown> {
       return objectSchema(sourcedFields(spec.of), spec.doc);
     case "object":
       return objectSchema(spec.fields, spec.doc);
+    case "json":
+      return { ...doc };
   }
 }
 

@@ -64,3 +64,13 @@ describe("library", () => {
     expect(r.stdout.trim()).toBe("true");
   });
 });
+
+describe("predict --json precision", () => {
+  it("is the resolved weight format, with where it came from", () => {
+    // gpt-oss-120b: mxfp4 experts hold most weight bytes, attention stays bf16
+    const native = JSON.parse(cli(["predict", "--model", "gpt-oss-120b", "--hardware", "nvidia-h100-sxm", "--json"]).stdout);
+    expect([native.precision, native.precisionSource]).toEqual(["fp4", "native"]);
+    const asked = JSON.parse(cli(["predict", "--model", "llama-3.1-8b", "--hardware", "nvidia-h100-sxm", "--precision", "fp8", "--json"]).stdout);
+    expect([asked.precision, asked.precisionSource]).toEqual(["fp8", "asked"]);
+  });
+});

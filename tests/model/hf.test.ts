@@ -47,6 +47,26 @@ describe("Hugging Face config.json input", () => {
     expect(issues.find((i) => i.path === path)?.problem).toContain(problem);
   });
 
+  it("Qwen's max_window_layers: the first layers attend fully, the later ones slide", () => {
+    // transformers Qwen2Config: layer i slides when i >= max_window_layers
+    const m = loadModel(json({ ...dense, model_type: "qwen2", sliding_window: 4096, use_sliding_window: true, max_window_layers: 28 }));
+    expect(m.arch.groups.map((g) => [g.count, g.window])).toEqual([[28, null], [4, 4096]]);
+  });
+
+  it("compressed-tensors: the weight format comes from the config groups", () => {
+    const q = (bits: number, type: string) => ({ quant_method: "compressed-tensors", config_groups: { group_0: { weights: { num_bits: bits, type } } } });
+    expect(loadModel(json({ ...dense, quantization_config: q(8, "float") })).arch.nativeFormat.default).toBe("fp8");
+    expect(loadModel(json({ ...dense, quantization_config: q(4, "int") })).arch.nativeFormat.default).toBe("int4");
+    expect(issuesOf(() => loadModel(json({ ...dense, quantization_config: q(3, "int") })))[0]).toMatchObject({ path: "quantization_config.config_groups", problem: "weight format not understood" });
+  });
+
+  it.each([
+    ["a string for a boolean", { ...dense, tie_word_embeddings: "true" }, "tie_word_embeddings", "wrong type"],
+    ["an absurd size", { ...dense, hidden_size: 1e30 }, "hidden_size", "out of range"],
+  ])("refuses %s in a config.json", (_what, cfg, path, problem) => {
+    expect(issuesOf(() => loadModel(json(cfg))).find((i) => i.path === path)?.problem).toBe(problem);
+  });
+
   it("refuses __proto__ keys, broken and empty files", () => {
     const proto = tempFile("config.json", `{"hidden_size": 1, "__proto__": {"polluted": true}}`);
     expect(issuesOf(() => loadModel(proto))[0]).toMatchObject({ path: "__proto__", problem: "forbidden key" });
