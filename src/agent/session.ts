@@ -3,6 +3,7 @@ import { evaluate, prepareFrom, type Prepared } from "../engine/predict.js";
 import { loadHardware } from "../hardware/load.js";
 import type { WeightFormat } from "../model/arch.js";
 import { loadModel } from "../model/load.js";
+import { ttftThrough } from "../stack/apply.js";
 import { loadStack, requestParts, sessionOpenSeconds } from "../stack/load.js";
 import type { Stack, TtftBreakdown } from "../stack/schema.js";
 import { loadTask, outputTokensPerTurn, promptTokensAt, type TaskProfile } from "./profile.js";
@@ -164,8 +165,7 @@ export function simulateSession(opts: SessionOptions): SessionResult {
     const uncached = prompt - cached;
     const prefill = uncached > 0 ? evaluate(pr, { batch: 1, promptTokens: uncached, outputTokens: 1 }).prefill.seconds : 0;
     const tpot = evaluate(pr, { batch, promptTokens: prompt, outputTokens: out }).decode.timePerOutputTokenSeconds;
-    const ttft: TtftBreakdown = { ...parts, prefill, firstDecodeStep: tpot };
-    const ttftSeconds = ttft.network + ttft.sessionStartup + ttft.requestHandling + ttft.queueing + ttft.prefill + ttft.firstDecodeStep;
+    const { ttft, seconds: ttftSeconds } = ttftThrough(parts, prefill, tpot);
     const decodeSeconds = (out - 1) * tpot;
     const streamingSeconds = (out - 1) * perToken;
     const toolSeconds = task.toolTimePerTurn.value;

@@ -30,6 +30,12 @@ function stackFor(ref: string): Stack {
   return s;
 }
 
+/** The parts of time to first token and their sum: the stack's request parts, prefill, first step. */
+export function ttftThrough(parts: Omit<TtftBreakdown, "prefill" | "firstDecodeStep">, prefill: number, firstDecodeStep: number): { ttft: TtftBreakdown; seconds: number } {
+  const ttft: TtftBreakdown = { ...parts, prefill, firstDecodeStep };
+  return { ttft, seconds: ttft.network + ttft.sessionStartup + ttft.requestHandling + ttft.queueing + ttft.prefill + ttft.firstDecodeStep };
+}
+
 /**
  * Time to first token through a stack: the stack's request parts, the prefill, and the first
  * decode step, which samples the first token and streams it. Later tokens each take the
@@ -39,8 +45,7 @@ export function withStack(p: Prediction, s: Stack): StackedPrediction {
   const parts = requestParts(s);
   const model = p.decode.timePerOutputTokenSeconds;
   const perToken = model + s.perTokenOverhead.value;
-  const ttft: TtftBreakdown = { ...parts, prefill: p.prefill.seconds, firstDecodeStep: model };
-  const ttftSeconds = ttft.network + ttft.sessionStartup + ttft.requestHandling + ttft.queueing + ttft.prefill + ttft.firstDecodeStep;
+  const { ttft, seconds: ttftSeconds } = ttftThrough(parts, p.prefill.seconds, model);
   return {
     ...p,
     decode: {
