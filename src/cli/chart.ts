@@ -1,5 +1,5 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
-import { basename, extname, join, resolve } from "node:path";
+import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { inputError } from "../errors.js";
@@ -39,6 +39,82 @@ const TARGET_HELP = "a chart set (codex-spark, calibration, sessions), report (o
 
 type Part = import("../charts/sets.js").ChartPart;
 
+const OUT_EXPECTED = "a folder to write the charts into (an existing folder, or a new path whose parent folders can be created)";
+
+function code(err: unknown): string {
+  return (err as NodeJS.ErrnoException).code ?? "error";
+}
+
+/** Refuses an --out that exists but is not a folder; checked before any chart is drawn. */
+export function checkOutDir(dir: string): void {
+  let isDir: boolean;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (err) {
+    if (code(err) === "ENOENT") return; // created when writing
+    if (code(err) === "ENOTDIR") throw inputError({ file: "--out", path: "", problem: "a parent of it is a file, not a folder", got: JSON.stringify(dir), expected: OUT_EXPECTED }, err);
+    throw inputError({ file: "--out", path: "", problem: `cannot use that path (${code(err)})`, got: JSON.stringify(dir), expected: OUT_EXPECTED }, err);
+  }
+  if (!isDir) throw inputError({ file: "--out", path: "", problem: "is a file, not a folder", got: JSON.stringify(dir), expected: OUT_EXPECTED });
+}
+
+/**
+ * Writes every file or none: each goes to a temporary name in its folder first, and all are
+ * renamed into place only once every write has succeeded. On a failure the temporaries (and a
+ * folder this call created) are removed and files that were there before are left untouched.
+ * Problems with the folder or the names are InputErrors naming --out.
+ */
+export function writeAll(dir: string, files: readonly { path: string; bytes: Buffer | string }[]): void {
+  checkOutDir(dir);
+  for (const f of files) {
+    let taken = false;
+    try { taken = statSync(f.path).isDirectory(); } catch { /* free, or a file to replace */ }
+    if (taken) throw inputError({ file: "--out", path: "", problem: `${JSON.stringify(basename(f.path))} is taken by a folder`, got: JSON.stringify(f.path), expected: "a file name free or held by a file (move or remove that folder)" });
+  }
+  let created: string | undefined;
+  try {
+    created = mkdirSync(dir, { recursive: true });
+  } catch (err) {
+    throw inputError({ file: "--out", path: "", problem: `cannot create the folder (${code(err)})`, got: JSON.stringify(dir), expected: OUT_EXPECTED }, err);
+  }
+  const temps: string[] = [];
+  const cleanUp = () => {
+    for (const t of temps) rmSync(t, { force: true });
+    // Remove the folders this call made, innermost first; a folder someone else filled stays.
+    for (let d = resolve(dir); created !== undefined; d = dirname(d)) {
+      try { rmdirSync(d); } catch { break; }
+      if (d === resolve(created)) break;
+    }
+  };
+  let current = "";
+  try {
+    for (const f of files) {
+      current = f.path;
+      const temp = join(dirname(f.path), `.${basename(f.path)}.${process.pid}.partial`);
+      temps.push(temp);
+      writeFileSync(temp, f.bytes);
+    }
+  } catch (err) {
+    cleanUp();
+    throw inputError({ file: "--out", path: "", problem: `cannot write ${JSON.stringify(basename(current))} (${code(err)})`, got: JSON.stringify(dir), expected: "a writable folder" }, err);
+  }
+  let done = 0;
+  try {
+    for (const [i, f] of files.entries()) {
+      current = f.path;
+      renameSync(temps[i]!, f.path);
+      done++;
+    }
+  } catch (err) {
+    // Only a change to the folder while we wrote gets here: the names were checked above.
+    for (const t of temps.slice(done)) rmSync(t, { force: true });
+    throw inputError({
+      file: "--out", path: "", problem: `cannot put ${JSON.stringify(basename(current))} in place (${code(err)})`, got: JSON.stringify(dir), expected: "a folder nobody else changes while charts are written",
+      ...(done > 0 ? { hint: `${done} of ${files.length} files were already replaced` } : {}),
+    }, err);
+  }
+}
+
 export function registerChart(program: Command, out: (s: string) => void): void {
   program
     .command("chart")
@@ -49,6 +125,7 @@ export function registerChart(program: Command, out: (s: string) => void): void 
     .option("--metric <names>", "sweep charts: the metric(s) to draw, comma-separated (default: decode.tokensPerSecondPerUser, and what the swept axis changes)", metricList)
     .option("--tolerance <pct>", "calibration chart: tolerance band half-width in percent (default: the references' own)", percent("--tolerance"))
     .action(async (target: string, f: ChartFlags) => {
+      checkOutDir(f.out);
       const charts = await import("../charts/index.js");
       const v = version();
       const opts = { version: v, ...(f.metric !== undefined ? { metrics: f.metric } : {}) };
@@ -110,8 +187,7 @@ export function registerChart(program: Command, out: (s: string) => void): void 
         const stem = (id: string) => (id === name || id.startsWith(`${name}-`) ? id : `${name}-${id}`);
         for (const s of parts.flatMap((p) => p.specs)) files.push({ path: join(f.out, `${stem(s.id)}.${f.format}`), bytes: renderChart(s, f.format) });
       }
-      mkdirSync(f.out, { recursive: true });
-      for (const file of files) writeFileSync(file.path, file.bytes);
+      writeAll(f.out, files);
       out(`wrote ${files.length} file${files.length === 1 ? "" : "s"}:\n${files.map((x) => `  ${resolve(x.path)}`).join("\n")}`);
     });
 }

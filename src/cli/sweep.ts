@@ -9,7 +9,7 @@ export function registerSweep(program: Command, out: (s: string) => void): void 
     .description("evaluate every point of a scenario's sweep (fast path), as CSV, JSON or JSON lines")
     .argument("<scenario>", "scenario file, or the name of one in scenarios/")
     .addOption(new Option("--format <format>", "output format").choices(["csv", "json", "jsonl"]).default("csv"))
-    .option("--out <file>", "write to a file (atomically: complete or not at all); default: stdout")
+    .option("--out <file>", "write to a file (atomically: complete or not at all) in an existing folder; default: stdout")
     .option("--workers <N>", "worker threads; default: all cores for sweeps of 200,000 points or more, else 1", wholeNumber("--workers"))
     .option("--shard <K/N>", "compute only the K-th of N disjoint slices (join the parts with `wafersim merge`)")
     .option("--no-progress", "no progress bar on stderr")
@@ -29,7 +29,7 @@ export function registerSweep(program: Command, out: (s: string) => void): void 
     .command("merge")
     .description("join the shard files of `wafersim sweep --shard K/N` into the output one machine would write")
     .argument("<shards...>", "every shard's file, in any order")
-    .option("--out <file>", "write to a file (atomically); default: stdout")
+    .option("--out <file>", "write to a file (atomically) in an existing folder; default: stdout")
     .action(async (files: string[], f: { out?: string }) => {
       const { mergeShards } = await import("../scenario/sweep.js");
       const { readText } = await import("../io/read.js");

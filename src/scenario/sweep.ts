@@ -1,4 +1,4 @@
-import { closeSync, fsyncSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, openSync, renameSync, rmSync, statSync, writeSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { basename, dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -39,6 +39,32 @@ export interface ShardHeader {
 
 export const SHARD_MARK = "#wafersim-shard ";
 
+const OUT_FILE = "a file path such as results/sweep.csv, in an existing folder";
+
+/**
+ * Refuses an --out that cannot become the output file: a folder, or a path whose parent folder
+ * is missing or is not a folder (it is not created: a mistyped folder should not appear quietly).
+ * Called before any work starts.
+ */
+export function checkOutFile(out: string): void {
+  const bad = (problem: string, err?: unknown) => inputError({ file: "--out", path: "", problem, got: JSON.stringify(out), expected: OUT_FILE }, err);
+  const kind = (p: string): "file" | "folder" | "missing" => {
+    try {
+      return statSync(p).isDirectory() ? "folder" : "file";
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return "missing";
+      if (code === "ENOTDIR") throw bad("a parent of it is a file, not a folder", err);
+      throw bad(`cannot use that path (${code ?? "error"})`, err);
+    }
+  };
+  if (kind(out) === "folder") throw bad("is a folder");
+  const parent = dirname(out);
+  const p = kind(parent);
+  if (p === "missing") throw bad(`its folder ${JSON.stringify(parent)} does not exist (create it first)`);
+  if (p === "file") throw bad(`${JSON.stringify(parent)} is a file, not a folder`);
+}
+
 /** Where output goes: a file written atomically (temporary file, then rename), or stdout. */
 export class Sink {
   private fd: number | undefined;
@@ -48,6 +74,7 @@ export class Sink {
 
   constructor(readonly out: string | undefined) {
     if (out !== undefined) {
+      checkOutFile(out);
       this.temp = join(dirname(out), `.${basename(out)}.${process.pid}.partial`);
       try {
         this.fd = openSync(this.temp, "w");
@@ -79,7 +106,12 @@ export class Sink {
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = undefined;
-    renameSync(this.temp!, this.out!);
+    try {
+      renameSync(this.temp!, this.out!);
+    } catch (err) {
+      // Only a change to the path after checkOutFile gets here; the caller's abort() removes the temporary.
+      throw inputError({ file: "--out", path: "", problem: `cannot put the output in place (${(err as NodeJS.ErrnoException).code ?? "error"})`, got: JSON.stringify(this.out), expected: OUT_FILE }, err);
+    }
     this.detach();
   }
 
@@ -145,6 +177,7 @@ const LARGE_SESSIONS = 200;
  */
 export async function runSweep(scenarioFile: string, opts: SweepOptions): Promise<SweepResult> {
   const t0 = performance.now();
+  if (opts.out !== undefined) checkOutFile(opts.out);
   const scenario = loadScenario(scenarioFile);
   const plan = await makePlan(scenario);
   plan.prepareAll();
@@ -247,6 +280,7 @@ async function renderInWorkers(file: string, format: Format, start: number, stop
  * writes begin + the bodies in order + end.
  */
 export async function mergeShards(files: readonly string[], out: string | undefined, readText: (f: string) => string): Promise<{ shards: number; total: number }> {
+  if (out !== undefined) checkOutFile(out);
   const issues: Issue[] = [];
   const parts: { header: ShardHeader; body: string; file: string }[] = [];
   for (const f of files) {

@@ -1,8 +1,9 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { cli, ROOT, tempFile } from "../helpers.js";
+import { writeAll } from "../../src/cli/chart.js";
+import { cli, issuesOf, ROOT, tempFile } from "../helpers.js";
 
 const fresh = () => join(mkdtempSync(join(tmpdir(), "wafersim-chart-")), "out");
 
@@ -111,5 +112,47 @@ describe("wafersim chart", () => {
     expect(r.stderr).toContain("references.0.errorPct: missing");
     expect(r.stderr).not.toContain("    at ");
     expect(existsSync(out)).toBe(false);
+  });
+
+  it("--out that is an existing file: exit 2 naming --out, the path and the problem", () => {
+    const file = tempFile("afile", "mine");
+    const r = cli(["chart", "codex-spark", "--out", file]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--out: (file): is a file, not a folder, got ${JSON.stringify(file)}, expected a folder`);
+    expect(r.stderr).not.toContain("internal error");
+    expect(readFileSync(file, "utf8")).toBe("mine");
+    const below = cli(["chart", "codex-spark", "--out", join(file, "sub")]);
+    expect(below.code).toBe(2);
+    expect(below.stderr).toContain("--out: (file): a parent of it is a file, not a folder");
+  });
+
+  it("an output name taken by a folder: exit 2, and no chart file written", () => {
+    const out = fresh();
+    mkdirSync(join(out, "codex-spark-hardware-speed.svg"), { recursive: true });
+    writeFileSync(join(out, "codex-spark-ttft-breakdown.svg"), "old");
+    const r = cli(["chart", "codex-spark", "--out", out, "--format", "svg"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--out: (file): "codex-spark-hardware-speed.svg" is taken by a folder, got ${JSON.stringify(join(out, "codex-spark-hardware-speed.svg"))}`);
+    expect(readdirSync(out).sort()).toEqual(["codex-spark-hardware-speed.svg", "codex-spark-ttft-breakdown.svg"]);
+    expect(readFileSync(join(out, "codex-spark-ttft-breakdown.svg"), "utf8")).toBe("old");
+  });
+
+  it("writeAll: a failed write removes its temporaries and leaves existing files untouched", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wafersim-writeall-"));
+    writeFileSync(join(dir, "a.svg"), "old");
+    // the second file's folder does not exist, so its write fails after the first was written
+    const issues = issuesOf(() => writeAll(dir, [{ path: join(dir, "a.svg"), bytes: "new" }, { path: join(dir, "missing", "b.svg"), bytes: "new" }]));
+    expect(issues[0]!.file).toBe("--out");
+    expect(issues[0]!.problem).toMatch(/^cannot write "b.svg" \(ENOENT\)/);
+    expect(readdirSync(dir)).toEqual(["a.svg"]);
+    expect(readFileSync(join(dir, "a.svg"), "utf8")).toBe("old");
+    // a folder writeAll created itself is removed again on failure
+    const made = join(dir, "new", "deeper");
+    issuesOf(() => writeAll(made, [{ path: join(made, "missing", "b.svg"), bytes: "x" }]));
+    expect(readdirSync(dir)).toEqual(["a.svg"]);
+    // and a good call replaces every file
+    writeAll(dir, [{ path: join(dir, "a.svg"), bytes: "new" }, { path: join(dir, "b.svg"), bytes: "new" }]);
+    expect(readdirSync(dir).sort()).toEqual(["a.svg", "b.svg"]);
+    expect(readFileSync(join(dir, "a.svg"), "utf8")).toBe("new");
   });
 });

@@ -82,6 +82,27 @@ describe("wafersim sweep", () => {
     expect(readdirSync(dd)).toEqual(["bad.yaml"]);
   });
 
+  it("--out that is a folder, or in a missing folder: exit 2 before any work, nothing left behind", () => {
+    const dd = mkdtempSync(join(tmpdir(), "wafersim-outdir-"));
+    let r = cli(["sweep", scenario, "--out", dd]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--out: (file): is a folder, got ${JSON.stringify(dd)}, expected a file path`);
+    expect(r.stderr).not.toContain("internal error");
+    expect(readdirSync(dd)).toEqual([]);
+    const missing = join(dd, "nope", "out.csv");
+    r = cli(["sweep", scenario, "--out", missing]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`--out: (file): its folder ${JSON.stringify(join(dd, "nope"))} does not exist (create it first), got ${JSON.stringify(missing)}`);
+    expect(readdirSync(dd)).toEqual([]);
+    // checked before the scenario is even read: a missing scenario is not reported first
+    r = cli(["sweep", join(dd, "no-such.yaml"), "--out", dd]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("is a folder");
+    r = cli(["merge", join(dd, "no-such-shard"), "--out", dd]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("--out: (file): is a folder");
+  });
+
   it("bad --shard is exit 2", () => {
     const r = cli(["sweep", scenario, "--shard", "5/4"]);
     expect(r.code).toBe(2);
