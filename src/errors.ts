@@ -14,7 +14,8 @@ export interface Issue {
 }
 
 export function formatIssue(i: Issue): string {
-  let s = `${i.file}: ${i.path === "" ? "(file)" : i.path}: ${i.problem}`;
+  // A problem with a whole file or a command-line flag has no field path.
+  let s = i.path === "" ? `${i.file}: ${i.problem}` : `${i.file}: ${i.path}: ${i.problem}`;
   if (i.got !== undefined) s += `, got ${i.got}`;
   if (i.expected !== undefined) s += `, expected ${i.expected}`;
   if (i.hint !== undefined) s += `. ${i.hint}`;

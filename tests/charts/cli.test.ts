@@ -84,13 +84,13 @@ describe("wafersim chart", () => {
   });
 
   it.each([
-    [["chart", "no-such-set"], "no-such-set: (file): not a chart set, results file or scenario"],
-    [["chart", "missing.yaml"], "missing.yaml: (file): file not found"],
+    [["chart", "no-such-set"], "no-such-set: not a chart set, results file or scenario"],
+    [["chart", "missing.yaml"], "missing.yaml: file not found"],
     [["chart", "context-8k-128k", "--metric", "speed"], 'no numeric metric "speed" in scenarios/context-8k-128k.yaml'],
-    [["chart", "context-8k-128k", "--metric", " , "], "--metric: (file): no metric given"],
-    [["chart", "missing.json"], "missing.json: (file): file not found"],
+    [["chart", "context-8k-128k", "--metric", " , "], "--metric: no metric given"],
+    [["chart", "missing.json"], "missing.json: file not found"],
     [["chart", "codex-spark", "--format", "gif"], "argument 'gif' is invalid"],
-    [["chart", "x.json", "--tolerance", "-3"], "--tolerance: (file): not a percentage"],
+    [["chart", "x.json", "--tolerance", "-3"], "--tolerance: not a percentage"],
   ])("bad input %j exits 2 with the problem", (args, message) => {
     const out = fresh();
     const r = cli([...args, "--out", out]);
@@ -118,12 +118,12 @@ describe("wafersim chart", () => {
     const file = tempFile("afile", "mine");
     const r = cli(["chart", "codex-spark", "--out", file]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--out: (file): is a file, not a folder, got ${JSON.stringify(file)}, expected a folder`);
+    expect(r.stderr).toContain(`--out: is a file, not a folder, got ${JSON.stringify(file)}, expected a folder`);
     expect(r.stderr).not.toContain("internal error");
     expect(readFileSync(file, "utf8")).toBe("mine");
     const below = cli(["chart", "codex-spark", "--out", join(file, "sub")]);
     expect(below.code).toBe(2);
-    expect(below.stderr).toContain("--out: (file): a parent of it is a file, not a folder");
+    expect(below.stderr).toContain("--out: a parent of it is a file, not a folder");
   });
 
   it("an output name taken by a folder: exit 2, and no chart file written", () => {
@@ -132,7 +132,7 @@ describe("wafersim chart", () => {
     writeFileSync(join(out, "codex-spark-ttft-breakdown.svg"), "old");
     const r = cli(["chart", "codex-spark", "--out", out, "--format", "svg"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--out: (file): "codex-spark-hardware-speed.svg" is taken by a folder, got ${JSON.stringify(join(out, "codex-spark-hardware-speed.svg"))}`);
+    expect(r.stderr).toContain(`--out: "codex-spark-hardware-speed.svg" is taken by a folder, got ${JSON.stringify(join(out, "codex-spark-hardware-speed.svg"))}`);
     expect(readdirSync(out).sort()).toEqual(["codex-spark-hardware-speed.svg", "codex-spark-ttft-breakdown.svg"]);
     expect(readFileSync(join(out, "codex-spark-ttft-breakdown.svg"), "utf8")).toBe("old");
   });

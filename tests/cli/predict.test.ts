@@ -39,7 +39,7 @@ describe("wafersim predict", () => {
     [["--precision", "fp3"], /fp3/],
     [["--chips", "2", "--hardware", "cerebras-wse3", "--model", "llama-3.1-70b"], /at least 4: .* needed .* available/],
     [["--hardware", "tpu-v9"], /unknown hardware id, got "tpu-v9", expected one of/],
-    [["--model", "no/such/file.yaml"], /no\/such\/file.yaml: \(file\): file not found/],
+    [["--model", "no/such/file.yaml"], /no\/such\/file.yaml: file not found/],
   ])("bad input %j exits 2 with a clear message and no stack", (args, message) => {
     const base = ["predict", "--model", "llama-3.1-8b", "--hardware", "nvidia-h100-sxm"];
     const r = cli([...base, ...args]);

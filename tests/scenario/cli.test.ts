@@ -86,13 +86,13 @@ describe("wafersim sweep", () => {
     const dd = mkdtempSync(join(tmpdir(), "wafersim-outdir-"));
     let r = cli(["sweep", scenario, "--out", dd]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--out: (file): is a folder, got ${JSON.stringify(dd)}, expected a file path`);
+    expect(r.stderr).toContain(`--out: is a folder, got ${JSON.stringify(dd)}, expected a file path`);
     expect(r.stderr).not.toContain("internal error");
     expect(readdirSync(dd)).toEqual([]);
     const missing = join(dd, "nope", "out.csv");
     r = cli(["sweep", scenario, "--out", missing]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`--out: (file): its folder ${JSON.stringify(join(dd, "nope"))} does not exist (create it first), got ${JSON.stringify(missing)}`);
+    expect(r.stderr).toContain(`--out: its folder ${JSON.stringify(join(dd, "nope"))} does not exist (create it first), got ${JSON.stringify(missing)}`);
     expect(readdirSync(dd)).toEqual([]);
     // checked before the scenario is even read: a missing scenario is not reported first
     r = cli(["sweep", join(dd, "no-such.yaml"), "--out", dd]);
@@ -100,13 +100,13 @@ describe("wafersim sweep", () => {
     expect(r.stderr).toContain("is a folder");
     r = cli(["merge", join(dd, "no-such-shard"), "--out", dd]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("--out: (file): is a folder");
+    expect(r.stderr).toContain("--out: is a folder");
   });
 
   it("bad --shard is exit 2", () => {
     const r = cli(["sweep", scenario, "--shard", "5/4"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--shard: \(file\): not a shard K\/N/);
+    expect(r.stderr).toMatch(/--shard: not a shard K\/N/);
   });
 });
 
@@ -157,7 +157,7 @@ describe("wafersim solve", () => {
   it("--vary must be an axis", () => {
     const r = cli(["solve", "codex-spark", "--vary", "batch", "--target", "decode.tokensPerSecondPerUser>=1000"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--vary: \(file\): not a sweep axis/);
+    expect(r.stderr).toMatch(/--vary: not a sweep axis/);
   });
 });
 
