@@ -32,6 +32,17 @@ export function issuesOf(fn: () => unknown): readonly Issue[] {
   throw new Error("expected an InputError");
 }
 
+/** As issuesOf, for functions that may return a promise. */
+export async function issuesOfAsync(fn: () => unknown): Promise<readonly Issue[]> {
+  try {
+    await fn();
+  } catch (err) {
+    if (err instanceof InputError) return err.issues;
+    throw err;
+  }
+  throw new Error("expected an InputError");
+}
+
 /** A minimal valid GPU description with the given HBM bandwidth text (for error and cache tests). */
 export function gpuYaml(bandwidth: string): string {
   return `id: test-gpu

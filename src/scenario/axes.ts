@@ -40,10 +40,7 @@ export function expandRange(def: KeyDef, r: Record<string, unknown>, file: strin
   };
   const from = end("from");
   const to = end("to");
-  const steps = r["steps"];
-  if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1) issues.push({ file, path: `${path}.steps`, problem: steps === undefined ? "missing" : "not a whole number >= 1", got: show(steps), expected: "the number of values, a whole number >= 1" });
-  const scale = r["scale"] ?? "linear";
-  if (scale !== "linear" && scale !== "log") issues.push({ file, path: `${path}.scale`, problem: "not a known value", got: show(scale), expected: "linear or log" });
+  const { steps, scale } = stepsAndScale(r, file, path, issues);
   if (from !== undefined && to !== undefined) {
     for (const [k, v] of [["from", from], ["to", to]] as const) {
       if (range.min !== undefined && v < range.min) issues.push({ file, path: `${path}.${k}`, problem: "too small", got: String(v), expected: `at least ${range.min}` });
@@ -78,10 +75,7 @@ function relativeRange(r: Record<string, unknown>, file: string, path: string, i
   };
   const from = end("from");
   const to = end("to");
-  const steps = r["steps"];
-  if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1) issues.push({ file, path: `${path}.steps`, problem: steps === undefined ? "missing" : "not a whole number >= 1", got: show(steps), expected: "the number of values, a whole number >= 1" });
-  const scale = r["scale"] ?? "linear";
-  if (scale !== "linear" && scale !== "log") issues.push({ file, path: `${path}.scale`, problem: "not a known value", got: show(scale), expected: "linear or log" });
+  const { steps, scale } = stepsAndScale(r, file, path, issues);
   if (issues.length > before || from === undefined || to === undefined || typeof steps !== "number") return undefined;
   const values: Relative[] = [];
   for (let i = 0; i < steps; i++) {
@@ -131,4 +125,13 @@ export function axisIndices(g: Grid, i: number, out: Int32Array): void {
     const d = g.dimOfAxis[a]!;
     out[a] = Math.floor(i / g.strides[d]!) % g.lengths[d]!;
   }
+}
+
+/** A range's `steps` (whole, at least 1) and `scale` (linear by default, or log), checked. */
+function stepsAndScale(r: Record<string, unknown>, file: string, path: string, issues: Issue[]): { steps: unknown; scale: unknown } {
+  const steps = r["steps"];
+  if (typeof steps !== "number" || !Number.isInteger(steps) || steps < 1) issues.push({ file, path: `${path}.steps`, problem: steps === undefined ? "missing" : "not a whole number >= 1", got: show(steps), expected: "the number of values, a whole number >= 1" });
+  const scale = r["scale"] ?? "linear";
+  if (scale !== "linear" && scale !== "log") issues.push({ file, path: `${path}.scale`, problem: "not a known value", got: show(scale), expected: "linear or log" });
+  return { steps, scale };
 }

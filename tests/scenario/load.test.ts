@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { issuesOf } from "../helpers.js";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/index.js";
 import { expandRange } from "../../src/scenario/axes.js";
@@ -16,15 +17,6 @@ function dir(files: Record<string, string>): string {
   return d;
 }
 
-function issuesOf(fn: () => unknown): InputError["issues"] {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof InputError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected an InputError");
-}
 
 describe("extends and provenance", () => {
   const d = dir({

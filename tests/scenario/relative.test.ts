@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { issuesOfAsync } from "../helpers.js";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/index.js";
 import { loadScenario } from "../../src/scenario/load.js";
@@ -14,15 +15,7 @@ function file(text: string): string {
   return f;
 }
 
-async function issuesOf(fn: () => unknown): Promise<InputError["issues"]> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof InputError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected an InputError");
-}
+const issuesOf = issuesOfAsync;
 
 const BASE = "model: llama-3.1-70b\nhardware: cerebras-wse3\nprecision: bf16\n";
 

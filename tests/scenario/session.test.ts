@@ -8,7 +8,7 @@ import { loadScenario } from "../../src/scenario/load.js";
 import { makePlan } from "../../src/scenario/plan.js";
 import { parseTarget, solve } from "../../src/scenario/solve.js";
 import { SESSION_METRICS } from "../../src/scenario/session.js";
-import { cli } from "../helpers.js";
+import { cli, issuesOfAsync } from "../helpers.js";
 
 const d = mkdtempSync(join(tmpdir(), "wafersim-session-"));
 function file(name: string, text: string): string {
@@ -17,15 +17,7 @@ function file(name: string, text: string): string {
   return f;
 }
 
-async function issuesOf(fn: () => unknown): Promise<InputError["issues"]> {
-  try {
-    await fn();
-  } catch (err) {
-    if (err instanceof InputError) return err.issues;
-    throw err;
-  }
-  throw new Error("expected an InputError");
-}
+const issuesOf = issuesOfAsync;
 
 // 2 hardware x 3 batches = 6 sessions of the swe-bench-pro profile (64 turns of 415 output tokens).
 const grid = file("grid.yaml", [
