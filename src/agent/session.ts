@@ -1,5 +1,5 @@
 import { InputError } from "../errors.js";
-import { evaluate, prepareFrom, type Prepared } from "../engine/predict.js";
+import { evaluate, prefillAfterCache, prepareFrom, type Prepared } from "../engine/predict.js";
 import { loadHardware } from "../hardware/load.js";
 import type { WeightFormat } from "../model/arch.js";
 import { loadModel } from "../model/load.js";
@@ -163,7 +163,8 @@ export function simulateSession(opts: SessionOptions): SessionResult {
     const prompt = promptTokensAt(task, k);
     const cached = k === 1 ? 0 : Math.round(hit * prompt);
     const uncached = prompt - cached;
-    const prefill = uncached > 0 ? evaluate(pr, { batch: 1, promptTokens: uncached, outputTokens: 1 }).prefill.seconds : 0;
+    // The uncached suffix attends to the cached prefix (and reads its KV) but the prefix is not recomputed.
+    const prefill = uncached > 0 ? prefillAfterCache(pr, 1, uncached, cached) : 0;
     const tpot = evaluate(pr, { batch, promptTokens: prompt, outputTokens: out }).decode.timePerOutputTokenSeconds;
     const { ttft, seconds: ttftSeconds } = ttftThrough(parts, prefill, tpot);
     const decodeSeconds = (out - 1) * tpot;

@@ -7,7 +7,7 @@ import type { Model } from "../model/types.js";
 import { gpuMachine, waferMachine, type Machine } from "./machine.js";
 import { paramValues, parameterSetFor, type Params, type ParameterSet } from "./parameters.js";
 import { composePhases, newComposition } from "./compose.js";
-import type { Acc } from "./phases/forward.js";
+import { forward, newAcc, type Acc } from "./phases/forward.js";
 import { place, type Memory } from "./placement.js";
 import { formats } from "./precision.js";
 import { computePeak, draftHeadProfile, kvBytesPerSequence, profileModel, type ModelProfile } from "./profile.js";
@@ -165,6 +165,19 @@ export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Predict
     memory: pl.memory,
     breakdown: { decode: perToken, prefill: snapshot(c.prefill) },
   };
+}
+
+/**
+ * Prefill of `newTokens` per user after `cachedTokens` already in the KV cache (a prompt-cache
+ * hit): the new tokens attend to the cached ones and read their KV, but the cached tokens are
+ * not computed again. Returns seconds. Agent sessions use it for each turn's uncached suffix.
+ */
+export function prefillAfterCache(pr: Prepared, batch: number, newTokens: number, cachedTokens: number): number {
+  const tooLong = contextLimitIssue(pr, cachedTokens + newTokens, 1);
+  if (tooLong) throw new InputError([tooLong]);
+  const pl = place(pr.profile, pr.hardware, pr.params, batch, cachedTokens + newTokens + 1, newTokens, pr.chipsAsked);
+  const machine = machineFor(pr, pr.profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
+  return forward(pr.profile, machine, { users: batch, tokensPerUser: newTokens, priorContext: cachedTokens, headTokensPerUser: 1, phase: "prefill" }, newAcc());
 }
 
 /**

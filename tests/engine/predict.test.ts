@@ -200,3 +200,17 @@ describe("properties (fast-check)", () => {
     }), runs);
   });
 });
+
+describe("prefill after a prompt-cache hit", () => {
+  it("costs more than the new tokens alone and less than the whole prompt", async () => {
+    const { prefillAfterCache, prepare } = await import("../../src/engine/predict.js");
+    for (const hardware of ["nvidia-h200", "cerebras-wse3"]) {
+      const pr = prepare({ model: "gpt-oss-120b", hardware });
+      const alone = prefillAfterCache(pr, 1, 2000, 0);
+      const afterCache = prefillAfterCache(pr, 1, 2000, 60_000);
+      const whole = prefillAfterCache(pr, 1, 62_000, 0);
+      expect(afterCache).toBeGreaterThan(alone);
+      expect(afterCache).toBeLessThan(whole);
+    }
+  });
+});
