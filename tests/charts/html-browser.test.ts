@@ -81,7 +81,7 @@ describe("HTML report in headless Chromium", () => {
       ctx.skip();
       return;
     }
-    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing although root and apt-get are available: run scripts/install-chromium.sh (.ci/run does)`).toBe(true);
+    expect(existsSync(CHROMIUM), `${CHROMIUM} is missing although root and apt-get are available: run scripts/install-chromium.sh (npm test does)`).toBe(true);
     const reports = makeReports();
     const profile = mkdtempSync(join(tmpdir(), "wafersim-chromium-"));
     const context = await chromium.launchPersistentContext(profile, { executablePath: CHROMIUM, headless: true, args: FLAGS });
