@@ -251,18 +251,8 @@ export class Plan {
       return typeof v === "number" ? v : typeof v === "boolean" ? (v ? 1 : 0) : typeof v === "string" ? BOUNDS.indexOf(v as never) : NaN;
     };
     const o = this.out;
-    o[M.chips] = read("hardware.chips");
-    o[M.tps] = read("decode.tokensPerSecondPerUser");
-    o[M.tpot] = read("decode.timePerOutputTokenSeconds");
-    o[M.aggregate] = read("decode.aggregateTokensPerSecond");
-    o[M.roofline] = read("decode.rooflineTokensPerSecondPerUser");
-    o[M.bound] = read("decode.bound");
-    o[M.prefill] = read("prefill.seconds");
-    o[M.ttft] = read("ttftSeconds");
-    o[M.request] = read("requestSeconds");
-    o[M.needed] = read("memory.neededBytes");
-    o[M.fits] = read("memory.fits");
-    o[M.params] = read("model.totalParams");
+    // The metric columns are METRICS in order (fast.ts's M indices follow it).
+    for (let i = 0; i < METRICS.length; i++) o[i] = read(METRICS[i]!);
     return "";
   }
 
