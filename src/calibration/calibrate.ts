@@ -79,7 +79,7 @@ function prepareCase(ref: Reference | Check): Case {
   const hw = loadHardware(c.hardware);
   return {
     ref,
-    prepared: prepareFrom(model, hw, { software: c.software, ...(c.chips !== undefined ? { chips: c.chips } : {}), ...(c.precision !== undefined ? { precision: c.precision } : {}) }),
+    prepared: prepareFrom(model, hw, { software: c.software, ...(c.chips !== undefined ? { chips: c.chips } : {}), ...(c.coresPerLayer !== undefined ? { coresPerLayer: c.coresPerLayer } : {}), ...(c.precision !== undefined ? { precision: c.precision } : {}) }),
   };
 }
 
@@ -107,18 +107,56 @@ function sameConditions(r: Reference | Check): string {
   return JSON.stringify([r.metric, r.conditions]);
 }
 
-function fitSet(set: ParameterSet, cases: readonly Case[], start: Params): Params {
-  const defs = fittedDefs(set);
-  const withValues = (x: number[]): Params => ({ ...start, ...Object.fromEntries(defs.map((d, i) => [d.name, x[i]!])) });
-  const residuals = (x: number[]) => {
-    const params = withValues(x);
-    return cases.map((c) => {
-      const r = c.ref as Reference;
-      return Math.log(predictCase(c, params) / r.published) / Math.log(1 + r.tolerancePct / 100);
+function residualOf(c: Case, params: Params): number {
+  const r = c.ref as Reference;
+  return Math.log(predictCase(c, params) / r.published) / Math.log(1 + r.tolerancePct / 100);
+}
+
+interface FitGroup {
+  readonly set: ParameterSet;
+  /** the set's stored values with its fitted parameters at the middle of their ranges */
+  readonly prior: Params;
+}
+
+/**
+ * One joint fit for every stack of one kind of hardware (wafer or GPU). Parameters of
+ * hardware scope (a hop across the mesh, a hand-off between wafers, an all-reduce's start-up
+ * over NVLink) are properties of the chips and their links, which software does not change:
+ * one value, fitted to every stack's references at once, so a paper's grid-by-grid wafer
+ * figures pin down the hop latency a vendor's stack also runs on. Parameters of software
+ * scope (efficiencies, synchronisation, per-step overhead) are fitted per stack. Everything
+ * starts from the middle of its physical range; a stack with no references keeps its
+ * software parameters there.
+ */
+function fitKind(groups: readonly FitGroup[], cases: ReadonlyMap<FitGroup, readonly Case[]>): Map<FitGroup, Params> {
+  const defs = fittedDefs(groups[0]!.set);
+  const hw = defs.filter((d) => d.scope === "hardware");
+  const sw = defs.filter((d) => d.scope === "software");
+  const trained = groups.filter((g) => (cases.get(g) ?? []).length > 0);
+  const layout = [...hw.map((d) => ({ d, g: undefined as FitGroup | undefined })), ...trained.flatMap((g) => sw.map((d) => ({ d, g: g as FitGroup | undefined })))];
+  const start = layout.map(({ d, g }) => (g ?? groups[0]!).prior[d.name]!);
+  const paramsOf = (g: FitGroup, x: readonly number[]): Params => {
+    const out: Record<string, number> = { ...g.prior };
+    layout.forEach(({ d, g: owner }, i) => {
+      if (owner === undefined || owner === g) out[d.name] = x[i]!;
     });
+    return out;
   };
-  const res = fitLeastSquares(residuals, defs.map((d) => start[d.name]!), defs.map((d) => ({ lo: d.bounds[0], hi: d.bounds[1] })));
-  return withValues(res.values);
+  // A stack's residuals change only with its own values: remember the last ones per stack, so
+  // the finite differences of another stack's parameters cost nothing here.
+  const memo = new Map<FitGroup, { key: string; r: number[] }>();
+  const residuals = (x: number[]) =>
+    trained.flatMap((g) => {
+      const params = paramsOf(g, x);
+      const key = defs.map((d) => params[d.name]).join(",");
+      const hit = memo.get(g);
+      if (hit && hit.key === key) return hit.r;
+      const r = cases.get(g)!.map((c) => residualOf(c, params));
+      memo.set(g, { key, r });
+      return r;
+    });
+  const res = trained.length > 0 ? fitLeastSquares(residuals, start, layout.map(({ d }) => ({ lo: d.bounds[0], hi: d.bounds[1] }))).values : start;
+  return new Map(groups.map((g) => [g, paramsOf(g, res)]));
 }
 
 const pct = (pred: number, pub: number) => (100 * (pred - pub)) / pub;
@@ -127,25 +165,42 @@ const mape = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) 
 /**
  * Runs the calibration. `refit: false` reports the stored parameters (what predictions use);
  * leave-one-out always refits, since it is about how well a fit generalises.
+ *
+ * Leave-one-out repeats the joint fit of the reference's kind of hardware without the
+ * reference and every one measured under the same conditions (a vendor figure and an
+ * independent measurement of the same thing), starting from the middle of the ranges.
  */
 export function calibrate(opts: { refit: boolean; file?: string } = { refit: true }): CalibrationReport {
   const { references, checks } = loadReferences(opts.file);
   const cases = references.map(prepareCase);
-  const bySet = new Map<string, { set: ParameterSet; cases: Case[] }>();
+  const bySet = new Map<string, { group: FitGroup; cases: Case[] }>();
   for (const c of cases) {
     const set = c.prepared.parameterSet;
-    const key = set.file;
-    if (!bySet.has(key)) bySet.set(key, { set, cases: [] });
-    bySet.get(key)!.cases.push(c);
+    if (!bySet.has(set.file)) bySet.set(set.file, { group: { set, prior: priorParams(set, c.prepared.params) }, cases: [] });
+    bySet.get(set.file)!.cases.push(c);
   }
+  const entries = [...bySet.values()];
+  const isTrain = (c: Case) => (c.ref as Reference).fit;
+  /** joint fits per kind of hardware over the training cases that pass `keep` */
+  const fitAll = (keep: (c: Case) => boolean): Map<FitGroup, Params> => {
+    const out = new Map<FitGroup, Params>();
+    for (const kind of new Set(entries.map((e) => e.group.set.kind))) {
+      const of = entries.filter((e) => e.group.set.kind === kind);
+      const fits = fitKind(of.map((e) => e.group), new Map(of.map((e) => [e.group, e.cases.filter((c) => isTrain(c) && keep(c))])));
+      for (const [g, p] of fits) out.set(g, p);
+    }
+    return out;
+  };
+  const full = opts.refit ? fitAll(() => true) : undefined;
+
   const results: ReferenceResult[] = [];
   const sets: SetResult[] = [];
   const fittedParams = new Map<string, Params>();
-  for (const { set, cases: all } of bySet.values()) {
+  const looFits = new Map<string, Map<FitGroup, Params>>();
+  for (const { group, cases: all } of entries) {
+    const set = group.set;
     const stored = all[0]!.prepared.params;
-    const prior = priorParams(set, stored);
-    const train = all.filter((c) => (c.ref as Reference).fit);
-    const params = opts.refit && train.length > 0 ? fitSet(set, train, prior) : stored;
+    const params = full && all.some(isTrain) ? full.get(group)! : stored;
     fittedParams.set(set.file, params);
     const setRows: ReferenceResult[] = [];
     for (const c of all) {
@@ -153,12 +208,9 @@ export function calibrate(opts: { refit: boolean; file?: string } = { refit: tru
       const predicted = predictCase(c, params);
       let looPredicted = predicted;
       if (r.fit) {
-        // Leave out the reference and every one measured under the same conditions (a vendor
-        // figure and an independent measurement of the same thing), and start from the prior,
-        // never from a fit that saw it. With nothing left, the prior itself predicts it.
         const key = sameConditions(c.ref);
-        const rest = train.filter((t) => sameConditions(t.ref) !== key);
-        looPredicted = predictCase(c, rest.length > 0 ? fitSet(set, rest, prior) : prior);
+        if (!looFits.has(key)) looFits.set(key, fitAll((t) => sameConditions(t.ref) !== key));
+        looPredicted = predictCase(c, looFits.get(key)!.get(group)!);
       }
       const errorPct = pct(predicted, r.published);
       setRows.push({

@@ -21,6 +21,7 @@ export interface Conditions {
   readonly batch: number;
   readonly promptTokens: number;
   readonly outputTokens: number;
+  readonly coresPerLayer?: number;
 }
 
 /** What a reference and a check share: the figure, where it comes from, its conditions. */
@@ -57,6 +58,7 @@ const CONDITIONS: Spec = {
     batch: { t: "number", integer: true, min: 1 },
     promptTokens: { t: "number", integer: true, min: 1 },
     outputTokens: { t: "number", integer: true, min: 1 },
+    coresPerLayer: { t: "number", integer: true, min: 1, optional: true, doc: "wafer only: the core grid one layer was benchmarked on (WaferLLM)" },
   },
 };
 

@@ -20,6 +20,7 @@ export interface PredictFlags {
   specAcceptance?: number;
   specDraftModel?: string;
   software?: string;
+  coresPerLayer?: number;
   stack?: string;
   json?: boolean;
 }
@@ -38,6 +39,7 @@ export function addPredictionOptions(cmd: Command, opts: { hardwareRequired: boo
     .option("--spec-acceptance <A>", "speculative decoding: probability each draft token is accepted", fraction("--spec-acceptance"))
     .option("--spec-draft-model <id|file>", "draft model for speculative decoding; default: a one-layer draft head")
     .option("--software <id>", "software stack whose fitted parameters to use; default: the hardware's default")
+    .option("--cores-per-layer <N>", "wafer only: cores each layer occupies (as in WaferLLM's per-grid benchmarks); default: the wafer's cores shared evenly", wholeNumber("--cores-per-layer"))
     .option("--stack <id|file>", "serving stack (models/stacks) whose overheads are added to TTFT and per-token time; default: none")
     .option("--json", "one JSON object instead of a table");
 }
@@ -57,6 +59,7 @@ export function toPredictOptions(f: PredictFlags, hardware = f.hardware): Predic
     ...(f.specDraftTokens !== undefined && f.specAcceptance !== undefined ? { speculation: { draftTokens: f.specDraftTokens, acceptance: f.specAcceptance } } : {}),
     ...(f.specDraftModel !== undefined ? { draftModel: f.specDraftModel } : {}),
     ...(f.software !== undefined ? { software: f.software } : {}),
+    ...(f.coresPerLayer !== undefined ? { coresPerLayer: f.coresPerLayer } : {}),
   };
 }
 

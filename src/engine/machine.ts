@@ -54,10 +54,11 @@ export function gpuMachine(hw: Hardware, p: Params, tp: number, pp: number, peak
   };
 }
 
-export function waferMachine(hw: Hardware, p: Params, chips: number, layers: number, peak: number): WaferMachine {
+export function waferMachine(hw: Hardware, p: Params, chips: number, layers: number, peak: number, coresPerLayer?: number): WaferMachine {
   const cores = hw.mesh!.cores.value;
-  // Layers (and the output head, counted as one more) share each wafer's cores evenly.
-  const regionCores = Math.min(cores, (cores * chips) / (layers + 1));
+  // Layers (and the output head, counted as one more) share each wafer's cores evenly, unless
+  // the region a layer occupies is given (a benchmark of one layer on a chosen core grid).
+  const regionCores = coresPerLayer ?? Math.min(cores, (cores * chips) / (layers + 1));
   return {
     kind: "wafer", chips, regionCores,
     coreBandwidth: (hw.memory.bandwidth.value / cores) * p["sramEfficiency"]!,
@@ -66,6 +67,7 @@ export function waferMachine(hw: Hardware, p: Params, chips: number, layers: num
     hopLatency: p["hopLatency"]!, collectiveSync: p["collectiveSync"]!,
     scaleOutBandwidth: hw.interconnect.scaleOut.bandwidth.value,
     waferLinkLatency: p["waferLinkLatency"]!, stepOverhead: p["stepOverhead"]!,
-    pipelineSlots: layers,
+    // A per-layer benchmark scaled to the model has no pipeline between layers: one slot.
+    pipelineSlots: coresPerLayer === undefined ? layers : 1,
   };
 }

@@ -22,24 +22,31 @@ export interface ParameterDef {
   readonly doc: string;
   /** fitted by calibration (false: set from a documented source, not identifiable from speeds) */
   readonly fitted: boolean;
+  /**
+   * "hardware": a property of the chip and its links (a hop across the mesh, a hand-off between
+   * systems, an all-reduce over NVLink), which a new software stack does not change, so every
+   * stack's fit is pulled towards the value fitted over all stacks of that kind of hardware.
+   * "software": what a stack's kernels, synchronisation and host code achieve; fitted per stack.
+   */
+  readonly scope: "hardware" | "software";
 }
 
 export const PARAMETER_DEFS: readonly ParameterDef[] = [
   // ---- wafer ----
-  { name: "hopLatency", kind: "wafer", dim: "time", bounds: [0.5e-9, 50e-9], doc: "time for a message to cross one mesh hop between neighbouring cores", why: "at least one clock cycle (the WSE clock is undisclosed; ~1 GHz is reported, so under 2 GHz is assumed) and at most a few tens of cycles", fitted: true },
-  { name: "collectiveSync", kind: "wafer", dim: "time", bounds: [10e-9, 50e-6], doc: "fixed cost of one reduction/broadcast phase (synchronisation, switching the fabric's colours, kernel hand-over)", why: "more than a few cycles, less than a whole per-layer time (~15 us published)", fitted: true },
-  { name: "sramEfficiency", kind: "wafer", dim: "fraction", bounds: [0.005, 1], doc: "fraction of each core's SRAM bandwidth a decode GEMV achieves", why: "a fraction of the vendor peak", fitted: true },
-  { name: "computeEfficiency", kind: "wafer", dim: "fraction", bounds: [0.005, 1], doc: "fraction of each core's peak FLOP/s a decode step's matmuls reach", why: "a fraction of the vendor peak, which may itself be a sparse figure", fitted: true },
-  { name: "prefillEfficiency", kind: "wafer", dim: "fraction", bounds: [0.001, 1], doc: "fraction of each core's peak FLOP/s prefill reaches while the prompt streams through the layer pipeline", why: "a fraction of the vendor peak", fitted: true },
-  { name: "waferLinkLatency", kind: "wafer", dim: "time", bounds: [0.1e-6, 2e-3], doc: "latency of handing activations from one wafer to the next", why: "100 GbE and switch latency is microseconds; more than 2 ms per hop would contradict the 450 tok/s of 70B on 4 wafers", fitted: true },
-  { name: "stepOverhead", kind: "wafer", dim: "time", bounds: [1e-6, 2e-3], doc: "software time per decode step outside the layers (sampling, host, streaming out)", why: "at least a microsecond of host work per step; above 2 ms no wafer figure over 500 tok/s could be reached", fitted: true },
+  { name: "hopLatency", kind: "wafer", dim: "time", bounds: [0.5e-9, 50e-9], doc: "time for a message to cross one mesh hop between neighbouring cores", why: "at least one clock cycle (the WSE clock is undisclosed; ~1 GHz is reported, so under 2 GHz is assumed) and at most a few tens of cycles", fitted: true, scope: "hardware" },
+  { name: "collectiveSync", kind: "wafer", dim: "time", bounds: [10e-9, 50e-6], doc: "fixed cost of one reduction/broadcast phase (synchronisation, switching the fabric's colours, kernel hand-over)", why: "more than a few cycles, less than a whole per-layer time (~15 us published)", fitted: true, scope: "software" },
+  { name: "sramEfficiency", kind: "wafer", dim: "fraction", bounds: [0.005, 1], doc: "fraction of each core's SRAM bandwidth a decode GEMV achieves", why: "a fraction of the vendor peak", fitted: true, scope: "software" },
+  { name: "computeEfficiency", kind: "wafer", dim: "fraction", bounds: [0.005, 1], doc: "fraction of each core's peak FLOP/s a decode step's matmuls reach", why: "a fraction of the vendor peak, which may itself be a sparse figure", fitted: true, scope: "software" },
+  { name: "prefillEfficiency", kind: "wafer", dim: "fraction", bounds: [0.001, 1], doc: "fraction of each core's peak FLOP/s prefill reaches while the prompt streams through the layer pipeline", why: "a fraction of the vendor peak", fitted: true, scope: "software" },
+  { name: "waferLinkLatency", kind: "wafer", dim: "time", bounds: [0.1e-6, 2e-3], doc: "latency of handing activations from one wafer to the next", why: "100 GbE and switch latency is microseconds; more than 2 ms per hop would contradict the 450 tok/s of 70B on 4 wafers", fitted: true, scope: "hardware" },
+  { name: "stepOverhead", kind: "wafer", dim: "time", bounds: [1e-6, 2e-3], doc: "software time per decode step outside the layers (sampling, host, streaming out)", why: "at least a microsecond of host work per step; above 2 ms no wafer figure over 500 tok/s could be reached", fitted: true, scope: "software" },
   // ---- gpu ----
-  { name: "memoryEfficiency", kind: "gpu", dim: "fraction", bounds: [0.3, 1], doc: "fraction of HBM bandwidth a decode step achieves", why: "gpt-fast measured 69-82% on A100 (PyTorch blog 2023); STREAM-like tests reach ~92% (Azure GB200)", fitted: true },
-  { name: "computeEfficiency", kind: "gpu", dim: "fraction", bounds: [0.05, 1], doc: "fraction of dense peak FLOP/s a matmul achieves", why: "a fraction of the vendor peak", fitted: true },
-  { name: "allReduceLatency", kind: "gpu", dim: "time", bounds: [1e-6, 100e-6], doc: "start-up latency of one tensor-parallel all-reduce over NVLink", why: "NCCL small-message all-reduce within a node takes single to tens of microseconds", fitted: true },
-  { name: "stepOverhead", kind: "gpu", dim: "time", bounds: [10e-6, 20e-3], doc: "per decode step: kernel launches, sampling, scheduling", why: "at least one graph launch and a sampling kernel (~10 us); CUDA graphs bring it to well under a millisecond; eager PyTorch pays several ms (vLLM v0.6 blog)", fitted: true },
-  { name: "networkLatency", kind: "gpu", dim: "time", bounds: [1e-6, 200e-6], doc: "latency of a pipeline hand-off between nodes over InfiniBand", why: "InfiniBand point-to-point latency is a few microseconds; software adds tens", fitted: false },
-  { name: "usableMemoryFraction", kind: "gpu", dim: "fraction", bounds: [0.5, 1], doc: "fraction of HBM available to weights and KV cache", why: "CUDA context, activations and allocator reserve the rest", fitted: false },
+  { name: "memoryEfficiency", kind: "gpu", dim: "fraction", bounds: [0.3, 1], doc: "fraction of HBM bandwidth a decode step achieves", why: "gpt-fast measured 69-82% on A100 (PyTorch blog 2023); STREAM-like tests reach ~92% (Azure GB200)", fitted: true, scope: "software" },
+  { name: "computeEfficiency", kind: "gpu", dim: "fraction", bounds: [0.05, 1], doc: "fraction of dense peak FLOP/s a matmul achieves", why: "a fraction of the vendor peak", fitted: true, scope: "software" },
+  { name: "allReduceLatency", kind: "gpu", dim: "time", bounds: [1e-6, 100e-6], doc: "start-up latency of one tensor-parallel all-reduce over NVLink", why: "NCCL small-message all-reduce within a node takes single to tens of microseconds", fitted: true, scope: "hardware" },
+  { name: "stepOverhead", kind: "gpu", dim: "time", bounds: [10e-6, 20e-3], doc: "per decode step: kernel launches, sampling, scheduling", why: "at least one graph launch and a sampling kernel (~10 us); CUDA graphs bring it to well under a millisecond; eager PyTorch pays several ms (vLLM v0.6 blog)", fitted: true, scope: "software" },
+  { name: "networkLatency", kind: "gpu", dim: "time", bounds: [1e-6, 200e-6], doc: "latency of a pipeline hand-off between nodes over InfiniBand", why: "InfiniBand point-to-point latency is a few microseconds; software adds tens", fitted: false, scope: "hardware" },
+  { name: "usableMemoryFraction", kind: "gpu", dim: "fraction", bounds: [0.5, 1], doc: "fraction of HBM available to weights and KV cache", why: "CUDA context, activations and allocator reserve the rest", fitted: false, scope: "software" },
 ];
 
 export interface ParameterValue {

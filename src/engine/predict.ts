@@ -51,6 +51,7 @@ export interface Prepared {
   readonly peak: number;
   readonly precision: WeightFormat | "native";
   readonly chipsAsked?: number;
+  readonly coresPerLayer?: number;
   readonly draft?: { readonly model: Model; readonly profile: ModelProfile };
 }
 
@@ -69,6 +70,7 @@ export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<Predict
     peak: computePeak(hardware, profile.format.default).flopPerSecond,
     precision: opts.precision ?? "native",
     ...(opts.chips !== undefined ? { chipsAsked: opts.chips } : {}),
+    ...(opts.coresPerLayer !== undefined ? { coresPerLayer: checkCoresPerLayer(hardware, opts.coresPerLayer) } : {}),
     ...(draftM ? { draft: { model: draftM, profile: profileModel(draftM, opts.precision) } } : {}),
   };
 }
@@ -96,7 +98,14 @@ export function parallelChipsOf(hw: Hardware, tensorParallel: number): number {
 export function machineFor(pr: Prepared, profile: ModelProfile, chips: number, tp: number, pp: number): Machine {
   return pr.hardware.kind === "gpu"
     ? gpuMachine(pr.hardware, pr.params, tp, pp, pr.peak)
-    : waferMachine(pr.hardware, pr.params, chips, profile.layers, pr.peak);
+    : waferMachine(pr.hardware, pr.params, chips, profile.layers, pr.peak, pr.coresPerLayer);
+}
+
+function checkCoresPerLayer(hw: Hardware, cores: number): number {
+  if (hw.kind !== "wafer") throw inputError({ file: "--cores-per-layer", path: "", problem: `only a wafer places layers on core regions, and ${hw.id} is a GPU`, got: String(cores), expected: "no --cores-per-layer for GPUs" });
+  const max = hw.mesh!.cores.value;
+  if (!Number.isInteger(cores) || cores < 1 || cores > max) throw inputError({ file: "--cores-per-layer", path: "", problem: "not a whole number of cores on one wafer", got: String(cores), expected: `a whole number from 1 to ${max} (${hw.id})` });
+  return cores;
 }
 
 function snapshot(a: Acc): Breakdown {

@@ -44,6 +44,12 @@ export interface PredictOptions {
   readonly draftModel?: string;
   /** software stack whose fitted parameters to use; default: the hardware's default */
   readonly software?: string;
+  /**
+   * Wafer only: the cores each layer's region occupies, instead of the wafer's cores shared
+   * evenly by the layers. WaferLLM benchmarks one layer on a P x P core grid and scales it to
+   * the model (He et al., OSDI 2025), so its figures are given per grid.
+   */
+  readonly coresPerLayer?: number;
 }
 
 export const ZERO_BREAKDOWN: Breakdown = { compute: 0, memory: 0, mesh: 0, sync: 0, interconnect: 0, overhead: 0, draft: 0 };

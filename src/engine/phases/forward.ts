@@ -103,6 +103,13 @@ function forwardWafer(p: ModelProfile, m: WaferMachine, pass: Pass, acc: Acc): n
   const q = pass.tokensPerUser;
   const R = m.regionCores;
   const hops = meshCollectiveHops(R);
+  // Decode's GEMVs end in one all-reduce across the region (2 sqrt(R) hops, one
+  // synchronisation). Prefill's GEMMs are distributed matmuls (Cannon, SUMMA, WaferLLM's
+  // MeshGEMM): sqrt(R) shift steps, each a neighbour hop and a synchronisation, so their cost
+  // grows with the region's side while the compute shrinks with its area (WaferLLM 7.2).
+  const side = Math.sqrt(R);
+  const meshPer = prefill ? side * m.hopLatency : hops * m.hopLatency;
+  const syncPer = prefill ? side * m.collectiveSync : m.collectiveSync;
   const coreCompute = prefill ? m.corePrefillCompute : m.coreCompute;
   // Prefill streams the prompt through the layer pipeline in chunks, one chunk per slot
   // (more chunks add no parallelism, fewer leave layers idle): total time is one chunk's
@@ -123,11 +130,11 @@ function forwardWafer(p: ModelProfile, m: WaferMachine, pass: Pass, acc: Acc): n
     const flopsPerCore = (chunkTokens * g.matmulFlops + attnFlops) / R;
     const mem = bytesPerCore / m.coreBandwidth;
     const cmp = flopsPerCore / coreCompute;
-    const lat = g.collectives * (hops * m.hopLatency + m.collectiveSync);
+    const lat = g.collectives * (meshPer + syncPer);
     const n = g.count;
     if (mem >= cmp) memory += n * mem; else compute += n * cmp;
-    mesh += n * g.collectives * hops * m.hopLatency;
-    sync += n * g.collectives * m.collectiveSync;
+    mesh += n * g.collectives * meshPer;
+    sync += n * g.collectives * syncPer;
     slowest = Math.max(slowest, Math.max(mem, cmp) + lat);
   }
   // Output head: one more region; a reduction for the logits and one for the arg-max.
