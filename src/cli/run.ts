@@ -3,6 +3,7 @@ import type { Command } from "commander";
 import type { Prediction } from "../engine/predict.js";
 import type { Scenario } from "../scenario/load.js";
 import type { Plan, Point } from "../scenario/plan.js";
+import { OVERHEAD_PARTS } from "../scenario/session.js";
 import { formatCount, formatParams, formatSeconds, formatSi } from "../units/format.js";
 import { DIMENSIONS } from "../units/dimensions.js";
 import { renderTable } from "./table.js";
@@ -40,9 +41,20 @@ export function renderSweepTable(plan: Plan, points: readonly Point[]): string {
   return renderTable(headers, rows, headers.map((h, i) => i >= plan.axes.length && i < headers.length - 2));
 }
 
-/** The sweep table of a scenario with `task`: one agent session per row. */
+const PART_HEADERS: Readonly<Record<(typeof OVERHEAD_PARTS)[number], string>> = {
+  sessionOpen: "open", network: "network", sessionStartup: "start-up", requestHandling: "handling", queueing: "queueing", streaming: "streaming",
+};
+
+/**
+ * The sweep table of a scenario with `task`: one agent session per row. A sweep over serving
+ * stacks also shows what each stack's overhead is made of, as shares of the wall time.
+ */
 export function renderSessionSweepTable(plan: Plan, points: readonly Point[]): string {
-  const headers = [...plan.axes.map((a) => a.key), "chips", "users per step", "decode tok/s", "wall time", "model", "tools", "serving overhead", "model share", "tool share", "overhead share", "note"];
+  const parts = plan.axes.some((a) => a.key === "stack") ? OVERHEAD_PARTS : [];
+  const headers = [
+    ...plan.axes.map((a) => a.key), "chips", "users per step", "decode tok/s", "wall time", "model", "tools", "serving overhead", "model share", "tool share", "overhead share",
+    ...parts.map((p) => `${PART_HEADERS[p]} share`), "note",
+  ];
   const pct = (v: Point["metrics"][string] | undefined) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "-");
   const rows = points.map((p) => {
     const m = p.metrics;
@@ -51,7 +63,8 @@ export function renderSessionSweepTable(plan: Plan, points: readonly Point[]): s
       ...plan.axes.map((a) => axisText(a, p.axes[a.key])),
       fmtCell(m["hardware.chips"]), fmtCell(m["session.batch"]), fmtCell(m["session.decodeTokensPerSecond"]),
       secs("session.wallSeconds"), secs("session.modelSeconds"), secs("session.toolSeconds"), secs("session.overheadSeconds"),
-      pct(m["session.shares.model"]), pct(m["session.shares.tool"]), pct(m["session.shares.overhead"]), shorten(p.note, 50),
+      pct(m["session.shares.model"]), pct(m["session.shares.tool"]), pct(m["session.shares.overhead"]),
+      ...parts.map((part) => pct(m[`session.shares.${part}`])), shorten(p.note, 50),
     ];
   });
   return renderTable(headers, rows, headers.map((h, i) => i >= plan.axes.length && i < headers.length - 1));

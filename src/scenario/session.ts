@@ -2,6 +2,9 @@ import { InputError, type Issue } from "../errors.js";
 import type { SessionOptions, SessionResult } from "../agent/session.js";
 import type { TaskProfile } from "../agent/profile.js";
 
+/** The parts of a session's serving overhead, as named in SessionSplit.overhead (without "Seconds"). */
+export const OVERHEAD_PARTS = ["sessionOpen", "network", "sessionStartup", "requestHandling", "queueing", "streaming"] as const;
+
 /**
  * Scenarios with `task`: every point is one agent session (src/agent/session.ts's
  * simulateSession, as `wafersim session` runs it), and these are its columns. Names follow the
@@ -31,6 +34,9 @@ export const SESSION_METRICS = [
   "session.shares.tool",
   "session.shares.overhead",
   "model.totalParams",
+  /** the serving overhead's parts (split.overhead), in seconds and as shares of wallSeconds */
+  ...OVERHEAD_PARTS.map((p) => `session.overhead.${p}Seconds` as const),
+  ...OVERHEAD_PARTS.map((p) => `session.shares.${p}` as const),
 ] as const;
 
 export type SessionMetric = (typeof SESSION_METRICS)[number];
@@ -55,6 +61,11 @@ export function sessionMetricsInto(r: SessionResult, totalParams: number, out: F
   out[12] = s.shares.tool;
   out[13] = s.shares.overhead;
   out[14] = totalParams;
+  OVERHEAD_PARTS.forEach((part, i) => {
+    const seconds = s.overhead[`${part}Seconds`];
+    out[15 + i] = seconds;
+    out[15 + OVERHEAD_PARTS.length + i] = r.wallSeconds > 0 ? seconds / r.wallSeconds : NaN;
+  });
 }
 
 /** What a session point needs from src/agent and src/stack, loaded only for scenarios with `task`. */

@@ -7,7 +7,7 @@ import { InputError } from "../../src/index.js";
 import { loadScenario } from "../../src/scenario/load.js";
 import { makePlan } from "../../src/scenario/plan.js";
 import { parseTarget, solve } from "../../src/scenario/solve.js";
-import { SESSION_METRICS } from "../../src/scenario/session.js";
+import { OVERHEAD_PARTS, SESSION_METRICS } from "../../src/scenario/session.js";
 import { cli, issuesOfAsync } from "../helpers.js";
 
 const d = mkdtempSync(join(tmpdir(), "wafersim-session-"));
@@ -50,6 +50,36 @@ describe("task: every point is an agent session", () => {
     expect(p.metrics["session.decodeTokensPerSecond"]).toBeWithinRel((64 * 415) / r.split.model.decodeSeconds, 1e-12);
     // the three parts add up to the wall time
     expect((p.metrics["session.modelSeconds"] as number) + (p.metrics["session.toolSeconds"] as number) + (p.metrics["session.overheadSeconds"] as number)).toBeWithinRel(r.wallSeconds, 1e-12);
+  });
+
+  it("the serving overhead's parts are columns too, in seconds and as shares, adding up to the overhead", async () => {
+    const plan = await makePlan(loadScenario(grid));
+    const p = plan.point(4);
+    const r = simulateSession({ task: "swe-bench-pro", model: "codex-spark-proxy", hardware: "nvidia-b200", chips: 8, stack: "websocket", batch: 8 });
+    let seconds = 0;
+    let shares = 0;
+    for (const part of OVERHEAD_PARTS) {
+      expect(p.metrics[`session.overhead.${part}Seconds`]).toBe(r.split.overhead[`${part}Seconds`]);
+      seconds += p.metrics[`session.overhead.${part}Seconds`] as number;
+      shares += p.metrics[`session.shares.${part}`] as number;
+    }
+    expect(seconds).toBeWithinRel(r.split.overheadSeconds, 1e-12);
+    expect(shares).toBeWithinRel(p.metrics["session.shares.overhead"] as number, 1e-12);
+  });
+
+  it("session-overheads: WebSocket cuts the stacks' overhead in a session, and the table shows each part's share", async () => {
+    const out = await cli(["run", "session-overheads", "--json"]);
+    expect(out.code).toBe(0);
+    const rows = (JSON.parse(out.stdout) as { points: { axes: Record<string, string>; metrics: Record<string, number> }[] }).points;
+    expect(rows).toHaveLength(4);
+    for (const model of ["codex-spark-proxy", "gpt-5.3-codex-proxy"]) {
+      const of = (stack: string) => rows.find((r) => r.axes["model"] === model && r.axes["stack"] === stack)!.metrics;
+      expect(of("websocket")["session.overheadSeconds"]).toBeLessThan(of("http-legacy")["session.overheadSeconds"]);
+      expect(of("websocket")["session.overhead.sessionStartupSeconds"]).toBeLessThan(of("http-legacy")["session.overhead.sessionStartupSeconds"]);
+    }
+    const table = await cli(["run", "session-overheads"]);
+    expect(table.code).toBe(0);
+    for (const h of ["network share", "start-up share", "handling share", "queueing share", "streaming share"]) expect(table.stdout).toContain(h);
   });
 
   it("without batch, the task profile's serving assumption decides (wafer: serving.wafer.batch = 1)", async () => {
