@@ -101,8 +101,8 @@ export function machineFor(pr: Prepared, profile: ModelProfile, chips: number, t
     : waferMachine(pr.hardware, pr.params, chips, profile.layers, pr.peak, pr.coresPerLayer);
 }
 
-function checkCoresPerLayer(hw: Hardware, cores: number): number {
-  if (hw.kind !== "wafer") throw inputError({ file: "--cores-per-layer", path: "", problem: `only a wafer places layers on core regions, and ${hw.id} is a GPU`, got: String(cores), expected: "no --cores-per-layer for GPUs" });
+export function checkCoresPerLayer(hw: Hardware, cores: number): number {
+  if (hw.kind !== "wafer") throw inputError({ file: "--cores-per-layer", path: "", problem: `only a wafer places layers on core regions, and ${hw.id} is a GPU`, got: String(cores), expected: "wafer hardware: GPUs have no cores per layer" });
   const max = hw.mesh!.cores.value;
   if (!Number.isInteger(cores) || cores < 1 || cores > max) throw inputError({ file: "--cores-per-layer", path: "", problem: "not a whole number of cores on one wafer", got: String(cores), expected: `a whole number from 1 to ${max} (${hw.id})` });
   return cores;

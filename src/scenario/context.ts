@@ -1,6 +1,6 @@
 import { InputError, type Issue } from "../errors.js";
 import { PARAMETER_DEFS, type ParameterSet } from "../engine/parameters.js";
-import { prepareFrom, type Prepared } from "../engine/predict.js";
+import { checkCoresPerLayer, prepareFrom, type Prepared } from "../engine/predict.js";
 import { loadHardware } from "../hardware/load.js";
 import type { Hardware } from "../hardware/types.js";
 import { readData } from "../io/read.js";
@@ -173,12 +173,15 @@ export function buildContext(given: ReadonlyMap<string, Given>): Context {
   const chips = get("chips")?.value;
   const precision = get("precision")?.value;
   const software = get("software")?.value;
+  const coresG = get("coresPerLayer");
+  const coresPerLayer = coresG ? blame(coresG, () => checkCoresPerLayer(hw, Number(coresG.value))) : undefined;
   const draftG = get("draftModel");
   const draft = draftG ? blame(draftG, () => model(String(draftG.value))) : undefined;
   let pr = blame(software !== undefined ? get("software") : hwG, () => prepareFrom(m, hw, {
     ...(typeof chips === "number" ? { chips } : {}),
     ...(typeof precision === "string" && precision !== "native" ? { precision: precision as WeightFormat } : {}),
     ...(typeof software === "string" ? { software } : {}),
+    ...(coresPerLayer !== undefined ? { coresPerLayer } : {}),
   }, draft));
   const paramGiven = [...given.values()].filter((g) => g.key.startsWith("parameters."));
   if (paramGiven.length > 0) pr = overrideParameters(pr, paramGiven);

@@ -137,6 +137,7 @@ export const BASE_KEYS: readonly KeyDef[] = [
     schema: { enum: [...WEIGHT_FORMATS, "native"], description: "weight format, or native" },
   },
   ref("software", "structural", "software stack whose fitted parameters to use (a models/params software id)"),
+  whole("coresPerLayer", "structural", "wafer only: cores each layer's region occupies (WaferLLM benchmarks a layer per core grid); default: the wafer's cores shared evenly by the layers"),
   whole("batch", "workload", "concurrent users"),
   whole("promptTokens", "workload", "prompt length in tokens"),
   whole("outputTokens", "workload", "output length in tokens"),

@@ -168,3 +168,27 @@ describe("wafersim schema", () => {
     expect(s.properties.sweep).toBeDefined();
   });
 });
+
+describe("coresPerLayer in a scenario", () => {
+  it("sweeps the region a layer occupies with the same figures as `predict --cores-per-layer`", () => {
+    const f = join(d, "grid-cores.yaml");
+    writeFileSync(f, "model: llama-3.1-8b\nhardware: cerebras-wse2\nsoftware: waferllm\npromptTokens: 4095\noutputTokens: 1\nsweep:\n  coresPerLayer: [176400, 435600]\n");
+    const rows = JSON.parse(cli(["sweep", f, "--format", "json"]).stdout) as Record<string, number>[];
+    expect(rows).toHaveLength(2);
+    expect(rows[1]!["decode.tokensPerSecondPerUser"]).toBeLessThan(rows[0]!["decode.tokensPerSecondPerUser"]!);
+    const p = JSON.parse(cli(["predict", "--model", "llama-3.1-8b", "--hardware", "cerebras-wse2", "--software", "waferllm", "--prompt-tokens", "4095", "--output-tokens", "1", "--cores-per-layer", "435600", "--json"]).stdout);
+    expect(rows[1]!["decode.tokensPerSecondPerUser"]).toBe(p.decode.tokensPerSecondPerUser);
+    expect(rows[1]!["prefill.seconds"]).toBe(p.prefill.seconds);
+  });
+
+  it("on a GPU: exit 2 naming the file, the key, the value and what was expected", () => {
+    const f = join(d, "bad-cores.yaml");
+    writeFileSync(f, "model: llama-3.1-8b\nhardware: nvidia-h100-sxm\ncoresPerLayer: 100\n");
+    const r = cli(["run", f]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`${f}: coresPerLayer:`);
+    expect(r.stderr).toContain("got 100");
+    expect(r.stderr).toContain("expected wafer hardware");
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+  });
+});

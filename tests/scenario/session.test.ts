@@ -74,8 +74,8 @@ describe("task: every point is an agent session", () => {
     expect(rows).toHaveLength(4);
     for (const model of ["codex-spark-proxy", "gpt-5.3-codex-proxy"]) {
       const of = (stack: string) => rows.find((r) => r.axes["model"] === model && r.axes["stack"] === stack)!.metrics;
-      expect(of("websocket")["session.overheadSeconds"]).toBeLessThan(of("http-legacy")["session.overheadSeconds"]);
-      expect(of("websocket")["session.overhead.sessionStartupSeconds"]).toBeLessThan(of("http-legacy")["session.overhead.sessionStartupSeconds"]);
+      expect(of("websocket")["session.overheadSeconds"]).toBeLessThan(of("http-legacy")["session.overheadSeconds"]!);
+      expect(of("websocket")["session.overhead.sessionStartupSeconds"]).toBeLessThan(of("http-legacy")["session.overhead.sessionStartupSeconds"]!);
     }
     const table = await cli(["run", "session-overheads"]);
     expect(table.code).toBe(0);
