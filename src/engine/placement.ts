@@ -1,7 +1,7 @@
 import { inputError } from "../errors.js";
 import type { Hardware } from "../hardware/types.js";
 import type { Params } from "./parameters.js";
-import { kvBytesPerSequence, type ModelProfile } from "./profile.js";
+import { kvBytesPerSequence, kvReplication, type ModelProfile } from "./profile.js";
 import { formatSi } from "../units/format.js";
 
 export interface Memory {
@@ -27,10 +27,12 @@ export interface Placement {
 /**
  * Weights, KV cache and activations the deployment must hold. A speculative draft (a draft
  * model or a one-layer draft head) sits beside the target with its own weights and KV cache.
+ * On GPUs a tensor-parallel group of `tp` holds copies of KV heads it cannot split
+ * (kvReplication).
  */
-export function memoryNeeds(p: ModelProfile, batch: number, context: number, promptTokens: number, hw: Hardware, draft?: ModelProfile): { weightBytes: number; kvCacheBytes: number; activationBytes: number } {
+export function memoryNeeds(p: ModelProfile, batch: number, context: number, promptTokens: number, hw: Hardware, draft?: ModelProfile, tp = 1): { weightBytes: number; kvCacheBytes: number; activationBytes: number } {
   const weightBytes = p.weightBytes + (draft ? draft.weightBytes : 0);
-  const kvCacheBytes = batch * (kvBytesPerSequence(p, context) + (draft ? kvBytesPerSequence(draft, context) : 0));
+  const kvCacheBytes = batch * (kvBytesPerSequence(p, context) * kvReplication(p, tp) + (draft ? kvBytesPerSequence(draft, context) * kvReplication(draft, tp) : 0));
   // Prefill working set of one layer: residual and normed input (2h), attention output (h) and
   // the FFN's gate and up outputs (2 x the widest FFN a token uses), in bf16. On a wafer the
   // prompt streams through the layers and activations stay in flight on the fabric.
@@ -46,14 +48,19 @@ export function memoryNeeds(p: ModelProfile, batch: number, context: number, pro
  * (a power of two up to the NVLink domain), pipeline stages across nodes.
  */
 export function place(p: ModelProfile, hw: Hardware, params: Params, batch: number, context: number, promptTokens: number, chipsAsked?: number, draft?: ModelProfile): Placement {
-  const needs = memoryNeeds(p, batch, context, promptTokens, hw, draft);
-  const neededBytes = needs.weightBytes + needs.kvCacheBytes + needs.activationBytes;
   const perChip = hw.memory.capacity.value;
   const usablePerChip = hw.kind === "gpu" ? perChip * params["usableMemoryFraction"]! : perChip;
   const domain = hw.interconnect.scaleUp?.devices.value ?? 1;
   let chips: number;
   let tp: number;
   let pp: number;
+  let needs = memoryNeeds(p, batch, context, promptTokens, hw, draft);
+  let neededBytes = needs.weightBytes + needs.kvCacheBytes + needs.activationBytes;
+  const withTp = (t: number) => {
+    if (t === 1) return;
+    needs = memoryNeeds(p, batch, context, promptTokens, hw, draft, t);
+    neededBytes = needs.weightBytes + needs.kvCacheBytes + needs.activationBytes;
+  };
   if (chipsAsked !== undefined) {
     chips = chipsAsked;
     if (hw.kind === "gpu") {
@@ -62,6 +69,7 @@ export function place(p: ModelProfile, hw: Hardware, params: Params, batch: numb
       if (tp * pp !== chips) {
         throw inputError({ file: "--chips", path: "", problem: `GPUs beyond one node of ${domain} must come in whole nodes`, got: String(chips), expected: `at most ${domain}, or a multiple of ${domain}` });
       }
+      withTp(tp);
     } else {
       tp = 1;
       pp = chips;
@@ -73,16 +81,24 @@ export function place(p: ModelProfile, hw: Hardware, params: Params, batch: numb
       });
     }
   } else {
-    const n = Math.max(1, Math.ceil(neededBytes / usablePerChip));
+    let n = Math.max(1, Math.ceil(neededBytes / usablePerChip));
     if (hw.kind === "gpu") {
-      if (n <= domain) {
-        tp = 1;
-        while (tp < n) tp *= 2;
-        tp = Math.min(tp, domain);
-        pp = 1;
-      } else {
-        tp = domain;
-        pp = Math.ceil(n / domain);
+      // A wider tensor-parallel group may copy KV heads (kvReplication) and so need more
+      // memory: widen until the layout holds what it needs (the copies stop at one per GPU).
+      for (;;) {
+        if (n <= domain) {
+          tp = 1;
+          while (tp < n) tp *= 2;
+          tp = Math.min(tp, domain);
+          pp = 1;
+        } else {
+          tp = domain;
+          pp = Math.ceil(n / domain);
+        }
+        withTp(tp);
+        const fit = Math.max(1, Math.ceil(neededBytes / usablePerChip));
+        if (fit <= tp * pp) break;
+        n = fit;
       }
       chips = tp * pp;
     } else {

@@ -44,20 +44,35 @@ export interface ModelProfile {
   /** bytes per activation element moved between devices (bf16) */
   readonly activationBytesPerElement: number;
   readonly kvBytesPerElement: number;
+  /**
+   * How many ways tensor parallelism can split the KV cache: the KV heads of grouped-query
+   * attention; 1 for multi-head latent attention, whose one latent every head reads.
+   */
+  readonly kvShards: number;
+}
+
+/**
+ * Copies of each KV byte a tensor-parallel group of `tp` GPUs holds and reads: a rank needs
+ * the KV heads its query heads use, so beyond the KV heads (or with MLA's single latent) ranks
+ * hold copies. Attention split over heads (TP attention), as TensorRT-LLM and vLLM do by
+ * default; data-parallel attention, which avoids the copies, is not modelled.
+ */
+export function kvReplication(p: ModelProfile, tp: number): number {
+  return tp / Math.min(tp, p.kvShards);
 }
 
 /** Bytes per activation element: activations travel in bf16 (2 bytes) in every stack modelled. */
 export const ACTIVATION_BYTES = 2;
 
-function attentionShape(arch: Architecture): { flopsPerPosition: number; kvElements: number } {
+function attentionShape(arch: Architecture): { flopsPerPosition: number; kvElements: number; kvShards: number } {
   const a = arch.attention;
   if (a.kind === "gqa") {
     // QK^T: 2 H d FLOPs per position; AV: 2 H d.
-    return { flopsPerPosition: 4 * a.heads * a.headDim, kvElements: 2 * a.kvHeads * a.headDim };
+    return { flopsPerPosition: 4 * a.heads * a.headDim, kvElements: 2 * a.kvHeads * a.headDim, kvShards: a.kvHeads };
   }
   // MLA with the up-projections absorbed (DeepSeek-V2 paper, section 2.1.2): scores over the
   // latent plus the RoPE key, values over the latent.
-  return { flopsPerPosition: 2 * a.heads * (a.kvLoraRank + a.qkRopeHeadDim) + 2 * a.heads * a.kvLoraRank, kvElements: a.kvLoraRank + a.qkRopeHeadDim };
+  return { flopsPerPosition: 2 * a.heads * (a.kvLoraRank + a.qkRopeHeadDim) + 2 * a.heads * a.kvLoraRank, kvElements: a.kvLoraRank + a.qkRopeHeadDim, kvShards: 1 };
 }
 
 export function profileModel(model: Model, precision?: WeightFormat): ModelProfile {
@@ -102,7 +117,7 @@ export function profileModel(model: Model, precision?: WeightFormat): ModelProfi
   return {
     model, format, groups, layers: arch.layers, hidden: arch.hiddenSize,
     headBytes, headFlops: 2 * headParams, weightBytes,
-    activationBytesPerElement: ACTIVATION_BYTES, kvBytesPerElement,
+    activationBytesPerElement: ACTIVATION_BYTES, kvBytesPerElement, kvShards: attn.kvShards,
   };
 }
 

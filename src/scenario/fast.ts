@@ -75,7 +75,10 @@ export class LeanEvaluator {
     const needed = needs.weightBytes + needs.kvCacheBytes + needs.activationBytes;
     this.neededBytes = needed;
     const known = this.placements;
-    for (let i = 0; i < known.length; i++) {
+    // With KV heads a tensor-parallel group must copy (kvReplication), the bytes a layout needs
+    // depend on the layout, so the ranges below do not hold: ask `place` every time.
+    const copies = pr.hardware.kind === "gpu" && Math.min(pr.profile.kvShards, draft?.kvShards ?? Infinity) < (pr.hardware.interconnect.scaleUp?.devices.value ?? 1);
+    for (let i = 0; !copies && i < known.length; i++) {
       const k = known[i]!;
       if (needed >= k.lo && needed <= k.hi) return k.p;
     }
@@ -86,6 +89,10 @@ export class LeanEvaluator {
       if (!(err instanceof InputError)) throw err;
       const i = err.issues[0]!;
       return `${i.problem}; ${i.expected ?? ""}`.trim();
+    }
+    if (copies) {
+      this.neededBytes = p.memory.neededBytes;
+      return p;
     }
     const same = known.find((k) => k.p.chips === p.chips && k.p.tensorParallel === p.tensorParallel && k.p.pipelineStages === p.pipelineStages);
     if (same) same.lo = Math.min(same.lo, needed);

@@ -237,3 +237,31 @@ describe("a layer on a chosen core region (coresPerLayer, WaferLLM's per-grid be
     expect(() => predict({ model: "llama-3.1-8b", hardware: "cerebras-wse2", coresPerLayer: 10_000_000 })).toThrow(/--cores-per-layer.*1 to 850000/s);
   });
 });
+
+describe("KV heads a tensor-parallel group cannot split are copied", () => {
+  it("kvShards: the KV heads of GQA, one latent for MLA", async () => {
+    const { profileModel, kvReplication } = await import("../../src/engine/profile.js");
+    const llama = profileModel(loadModel("llama-3.1-70b"));
+    const kimi = profileModel(loadModel("kimi-k2"));
+    expect(llama.kvShards).toBe(8);
+    expect(kimi.kvShards).toBe(1);
+    expect(kvReplication(llama, 8)).toBe(1);
+    expect(kvReplication(llama, 16)).toBe(2);
+    expect(kvReplication(kimi, 8)).toBe(8);
+  });
+
+  it("an MLA model on 8 GPUs holds and reads 8 copies of its KV cache; a GQA model with 8 KV heads none", async () => {
+    const { memoryNeeds } = await import("../../src/engine/placement.js");
+    const { profileModel } = await import("../../src/engine/profile.js");
+    const h200 = loadHardware("nvidia-h200");
+    const kimi = profileModel(loadModel("kimi-k2"));
+    expect(memoryNeeds(kimi, 4, 32768, 1024, h200, undefined, 8).kvCacheBytes).toBeWithinRel(8 * memoryNeeds(kimi, 4, 32768, 1024, h200).kvCacheBytes, 1e-12);
+    // 1.03 TB of fp8 weights: 16 GPUs, tensor parallel over 8 (one node), two pipeline stages
+    const p = predict({ model: "kimi-k2", hardware: "nvidia-h200", chips: 16, batch: 8, promptTokens: 32768 });
+    expect(p.hardware.tensorParallel).toBe(8);
+    expect(p.memory.kvCacheBytes).toBeWithinRel(memoryNeeds(kimi, 8, 32768 + 256, 32768, h200, undefined, 8).kvCacheBytes, 1e-12);
+    const llama = predict({ model: "llama-3.1-70b", hardware: "nvidia-h200", chips: 8, batch: 8, promptTokens: 32768 });
+    const llamaProfile = profileModel(loadModel("llama-3.1-70b"));
+    expect(llama.memory.kvCacheBytes).toBeWithinRel(memoryNeeds(llamaProfile, 8, 32768 + 256, 32768, h200).kvCacheBytes, 1e-12);
+  });
+});

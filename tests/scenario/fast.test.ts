@@ -9,6 +9,8 @@ const cases = [
   { name: "GPU, 8 x H200", model: "llama-3.1-70b", hw: "nvidia-h200", opts: { chips: 8 } },
   { name: "GPU MoE, auto", model: "gpt-oss-120b", hw: "nvidia-b200", opts: {} },
   { name: "GPU, fp8", model: "llama-3.1-70b", hw: "nvidia-h100-sxm", opts: { precision: "fp8" as const } },
+  // MLA: every tensor-parallel rank holds the latent KV, so the layout changes what it must hold
+  { name: "GPU MLA, auto (KV copies per rank)", model: "kimi-k2", hw: "nvidia-h200", opts: {} },
 ] as const;
 
 describe("LeanEvaluator equals evaluate()", () => {

@@ -1,7 +1,7 @@
 import { allReduceSeconds, meshCollectiveHops } from "../ops/collectives.js";
 import { expectedExpertsTouched } from "../ops/roofline.js";
 import type { GpuMachine, Machine, WaferMachine } from "../machine.js";
-import type { GroupProfile, ModelProfile } from "../profile.js";
+import { kvReplication, type GroupProfile, type ModelProfile } from "../profile.js";
 
 /**
  * One forward pass: the shared op that decode steps, speculative verification and prefill are
@@ -67,10 +67,11 @@ function forwardGpu(p: ModelProfile, m: GpuMachine, pass: Pass, acc: Acc): numbe
   const tokens = B * q;
   const activationBytes = tokens * p.hidden * p.activationBytesPerElement;
   const ar = allReduceSeconds(activationBytes, m.tensorParallel, m.nvlinkBandwidth, m.allReduceLatency);
+  const kvCopies = kvReplication(p, m.tensorParallel);
   let t = 0;
   for (const g of p.groups) {
     const touched = g.experts > 0 ? expectedExpertsTouched(g.experts, g.activeExperts, tokens) : 0;
-    const bytes = g.fixedBytes + touched * g.expertBytes + B * g.kvBytesPerToken * kvTokensMoved(g, pass.priorContext, q);
+    const bytes = g.fixedBytes + touched * g.expertBytes + kvCopies * B * g.kvBytesPerToken * kvTokensMoved(g, pass.priorContext, q);
     const flops = tokens * g.matmulFlops + B * g.attnFlopsPerPosition * attendedPositions(pass.priorContext, q, g.window);
     const mem = bytes / m.groupBandwidth;
     const cmp = flops / m.groupCompute;
