@@ -3,7 +3,8 @@ import { loadModel } from "../model/load.js";
 import { evaluate, prepareFrom, type Prediction, type Prepared } from "../engine/predict.js";
 import { PARAMETER_DEFS, parameterSetFor, type ParameterDef, type ParameterSet, type Params } from "../engine/parameters.js";
 import { fitLeastSquares, toValue } from "./fit.js";
-import { loadReferences, type Check, type Metric, type Reference } from "./references.js";
+import { loadReferences, REFERENCES_FILE, type Check, type Metric, type Reference } from "./references.js";
+import { InputError } from "../errors.js";
 
 /**
  * Calibration: group references by the parameter set (hardware, software stack) they belong
@@ -48,6 +49,12 @@ export interface SetResult {
   readonly values: Readonly<Record<string, number>>;
   readonly mapePct: number;
   readonly looMapePct: number;
+  /**
+   * fitted parameters none of the set's references depends on (e.g. the hand-off between
+   * wafers when every reference runs on one): they keep the middle of their range, or the
+   * value the stacks on the same chips share
+   */
+  readonly unidentified: readonly string[];
 }
 
 export interface CalibrationReport {
@@ -73,7 +80,22 @@ interface Case {
   readonly prepared: Prepared;
 }
 
-function prepareCase(ref: Reference | Check): Case {
+/** "--cores-per-layer" -> "coresPerLayer": the condition a command-line flag stands for. */
+const conditionOf = (flag: string) => flag.slice(2).replace(/-([a-z])/g, (_, ch: string) => ch.toUpperCase());
+
+function prepareCase(ref: Reference | Check, file: string): Case {
+  try {
+    return prepareCaseOf(ref);
+  } catch (err) {
+    // Problems the engine reports against a flag belong to the reference's conditions here.
+    if (err instanceof InputError) {
+      throw new InputError(err.issues.map((i) => (i.file.startsWith("--") ? { ...i, file, path: `${ref.id}.conditions.${conditionOf(i.file)}` } : i)), { cause: err });
+    }
+    throw err;
+  }
+}
+
+function prepareCaseOf(ref: Reference | Check): Case {
   const c = ref.conditions;
   const model = loadModel(c.model);
   const hw = loadHardware(c.hardware);
@@ -119,16 +141,30 @@ interface FitGroup {
 }
 
 /**
- * One joint fit for every stack of one kind of hardware (wafer or GPU). Parameters of
+ * The parameter sets that run on the same chips: sets whose hardware lists share an id, joined
+ * transitively (a set listing several GPUs joins every set on any of them).
+ */
+function sameChips<E extends { readonly group: FitGroup }>(entries: readonly E[]): E[][] {
+  const out: E[][] = [];
+  for (const e of entries) {
+    const touching = out.filter((grp) => grp.some((o) => o.group.set.kind === e.group.set.kind && o.group.set.hardware.some((h) => e.group.set.hardware.includes(h))));
+    const merged = [e, ...touching.flat()];
+    for (const t of touching) out.splice(out.indexOf(t), 1);
+    out.push(merged);
+  }
+  return out;
+}
+
+/**
+ * One joint fit for every stack that runs on the same chips (sameChips). Parameters of
  * hardware scope (a hop across the mesh, a hand-off between wafers, an all-reduce's start-up
  * over NVLink) are properties of the chips and their links, which software does not change:
- * one value, fitted to every stack's references at once, so a paper's grid-by-grid wafer
- * figures pin down the hop latency a vendor's stack also runs on. Parameters of software
- * scope (efficiencies, synchronisation, per-step overhead) are fitted per stack. Everything
- * starts from the middle of its physical range; a stack with no references keeps its
- * software parameters there.
+ * one value, fitted to every such stack's references at once, so the figures of one stack
+ * inform the others on the same chips. Parameters of software scope (efficiencies,
+ * synchronisation, per-step overhead) are fitted per stack. Everything starts from the middle
+ * of its physical range; a stack with no references keeps its software parameters there.
  */
-function fitKind(groups: readonly FitGroup[], cases: ReadonlyMap<FitGroup, readonly Case[]>): Map<FitGroup, Params> {
+function fitChips(groups: readonly FitGroup[], cases: ReadonlyMap<FitGroup, readonly Case[]>): Map<FitGroup, Params> {
   const defs = fittedDefs(groups[0]!.set);
   const hw = defs.filter((d) => d.scope === "hardware");
   const sw = defs.filter((d) => d.scope === "software");
@@ -172,7 +208,8 @@ const mape = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) 
  */
 export function calibrate(opts: { refit: boolean; file?: string } = { refit: true }): CalibrationReport {
   const { references, checks } = loadReferences(opts.file);
-  const cases = references.map(prepareCase);
+  const refFile = opts.file ?? REFERENCES_FILE;
+  const cases = references.map((r) => prepareCase(r, refFile));
   const bySet = new Map<string, { group: FitGroup; cases: Case[] }>();
   for (const c of cases) {
     const set = c.prepared.parameterSet;
@@ -182,11 +219,11 @@ export function calibrate(opts: { refit: boolean; file?: string } = { refit: tru
   const entries = [...bySet.values()];
   const isTrain = (c: Case) => (c.ref as Reference).fit;
   /** joint fits per kind of hardware over the training cases that pass `keep` */
+  const chipGroups = sameChips(entries);
   const fitAll = (keep: (c: Case) => boolean): Map<FitGroup, Params> => {
     const out = new Map<FitGroup, Params>();
-    for (const kind of new Set(entries.map((e) => e.group.set.kind))) {
-      const of = entries.filter((e) => e.group.set.kind === kind);
-      const fits = fitKind(of.map((e) => e.group), new Map(of.map((e) => [e.group, e.cases.filter((c) => isTrain(c) && keep(c))])));
+    for (const of of chipGroups) {
+      const fits = fitChips(of.map((e) => e.group), new Map(of.map((e) => [e.group, e.cases.filter((c) => isTrain(c) && keep(c))])));
       for (const [g, p] of fits) out.set(g, p);
     }
     return out;
@@ -222,13 +259,15 @@ export function calibrate(opts: { refit: boolean; file?: string } = { refit: tru
     }
     results.push(...setRows);
     const fitRows = setRows.filter((x) => x.fitted);
+    const train = all.filter(isTrain);
     sets.push({
       id: set.software.id, file: set.file, hardware: set.hardware, references: fitRows.map((x) => x.id),
       values: Object.fromEntries(fittedDefs(set).map((d) => [d.name, params[d.name]!])),
       mapePct: mape(fitRows.map((x) => x.errorPct)), looMapePct: mape(fitRows.map((x) => x.looErrorPct)),
+      unidentified: fittedDefs(set).filter((d) => train.every((c) => predictCase(c, { ...params, [d.name]: params[d.name]! * 1.5 }) === predictCase(c, params))).map((d) => d.name),
     });
   }
-  const checkResults = checks.map((ch) => runCheck(prepareCase(ch), fittedParams));
+  const checkResults = checks.map((ch) => runCheck(prepareCase(ch, refFile), fittedParams));
   const fitRows = results.filter((r) => r.fitted);
   return {
     references: results, checks: checkResults, sets,

@@ -29,7 +29,12 @@ export function writeSet(set: SetResult, report: CalibrationReport, date: string
   const kind = raw["kind"] as string;
   for (const [name, value] of Object.entries(set.values)) {
     const def = PARAMETER_DEFS.find((d) => d.name === name && d.kind === kind)!;
-    raw.parameters[name] = { value: formatParameter(def.dim, value), source: `fitted by wafersim calibrate on ${date} to ${set.references.length} references (provenance)` };
+    const source = !set.unidentified.includes(name)
+      ? `fitted by wafersim calibrate on ${date} to ${set.references.length} references (provenance)`
+      : def.scope === "hardware"
+        ? `not identified by this set's references (none depends on it): shared with the sets on the same chips, or the middle of its range (wafersim calibrate, ${date})`
+        : `not identified by this set's references (none depends on it): the middle of its physical range (wafersim calibrate, ${date})`;
+    raw.parameters[name] = { value: formatParameter(def.dim, value), source };
   }
   const rows = report.references.filter((r) => set.references.includes(r.id));
   raw.provenance = {

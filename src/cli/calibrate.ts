@@ -42,6 +42,7 @@ export function registerCalibrate(program: Command, out: (s: string) => void): v
       out(`\nfitted references: ${report.references.filter((r) => r.fitted).length}; MAPE ${report.mapePct.toFixed(1)}%; leave-one-out MAPE ${report.looMapePct.toFixed(1)}% (the number to believe)`);
       for (const c of report.checks) out(`check ${c.id}: ${c.pass ? "pass" : "FAIL"} (${c.detail})`);
       for (const w of cal.parametersAtBounds(report)) out(`note: ${w}`);
+      for (const s of report.sets.filter((x) => x.unidentified.length > 0)) out(`note: ${s.id}: ${s.unidentified.join(", ")} not identified by its references (no reference depends on it)`);
       for (const r of report.references.filter((x) => x.knownMiss)) out(`known miss ${r.id}: ${r.knownMiss}`);
       out(opts.write ? "\nwrote the fitted parameters to models/params/ and the accuracy table to README.md" : "\n(nothing written; --write stores this fit)");
     });

@@ -24,8 +24,8 @@ export interface ParameterDef {
   readonly fitted: boolean;
   /**
    * "hardware": a property of the chip and its links (a hop across the mesh, a hand-off between
-   * systems, an all-reduce over NVLink), which a new software stack does not change, so every
-   * stack's fit is pulled towards the value fitted over all stacks of that kind of hardware.
+   * systems, an all-reduce over NVLink), which a new software stack does not change: one value,
+   * fitted jointly to the references of every stack on the same chips.
    * "software": what a stack's kernels, synchronisation and host code achieve; fitted per stack.
    */
   readonly scope: "hardware" | "software";

@@ -10,12 +10,17 @@ import { composePhases, newComposition } from "./compose.js";
 import { forward, newAcc, type Acc } from "./phases/forward.js";
 import { place, type Memory } from "./placement.js";
 import { formats } from "./precision.js";
-import { computePeak, draftHeadProfile, kvBytesPerSequence, profileModel, type ModelProfile } from "./profile.js";
+import { formatSi } from "../units/format.js";
+import { computePeak, draftHeadProfile, kvBytesPerSequence, kvReplication, profileModel, type ModelProfile } from "./profile.js";
 import { boundOf, type Bound, type Breakdown, type PredictOptions, type Speculation, type Workload } from "./types.js";
 
 export interface Prediction {
   readonly model: { readonly id: string; readonly name: string; readonly totalParams: number; readonly activeParams: number; readonly assumption?: string };
-  readonly hardware: { readonly id: string; readonly name: string; readonly kind: "wafer" | "gpu"; readonly chips: number; readonly tensorParallel: number; readonly pipelineStages: number };
+  readonly hardware: {
+    readonly id: string; readonly name: string; readonly kind: "wafer" | "gpu"; readonly chips: number; readonly tensorParallel: number; readonly pipelineStages: number;
+    /** the core region each layer occupies, when asked for (a per-layer benchmark scaled to the model) */
+    readonly coresPerLayer?: number;
+  };
   readonly software: { readonly id: string; readonly name: string; readonly parameters: Readonly<Record<string, { readonly value: number; readonly text: string; readonly source: string }>>; readonly provenance: ParameterSet["provenance"] };
   /** the weight format of most of the weight bytes (contract: bf16 | fp8 | int8 | fp4 | int4) */
   readonly precision: WeightFormat;
@@ -70,7 +75,7 @@ export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<Predict
     peak: computePeak(hardware, profile.format.default).flopPerSecond,
     precision: opts.precision ?? "native",
     ...(opts.chips !== undefined ? { chipsAsked: opts.chips } : {}),
-    ...(opts.coresPerLayer !== undefined ? { coresPerLayer: checkCoresPerLayer(hardware, opts.coresPerLayer) } : {}),
+    ...(opts.coresPerLayer !== undefined ? { coresPerLayer: checkCoresPerLayer(hardware, opts.coresPerLayer, profile) } : {}),
     ...(draftM ? { draft: { model: draftM, profile: profileModel(draftM, opts.precision) } } : {}),
   };
 }
@@ -101,10 +106,19 @@ export function machineFor(pr: Prepared, profile: ModelProfile, chips: number, t
     : waferMachine(pr.hardware, pr.params, chips, profile.layers, pr.peak, pr.coresPerLayer);
 }
 
-export function checkCoresPerLayer(hw: Hardware, cores: number): number {
+/**
+ * A layer region must be a whole number of one wafer's cores whose SRAM holds the layer's
+ * weights (the largest layer; its KV cache comes on top and is checked by placement).
+ */
+export function checkCoresPerLayer(hw: Hardware, cores: number, profile: ModelProfile): number {
   if (hw.kind !== "wafer") throw inputError({ file: "--cores-per-layer", path: "", problem: `only a wafer places layers on core regions, and ${hw.id} is a GPU`, got: String(cores), expected: "wafer hardware: GPUs have no cores per layer" });
   const max = hw.mesh!.cores.value;
   if (!Number.isInteger(cores) || cores < 1 || cores > max) throw inputError({ file: "--cores-per-layer", path: "", problem: "not a whole number of cores on one wafer", got: String(cores), expected: `a whole number from 1 to ${max} (${hw.id})` });
+  const sram = hw.mesh!.sramPerCore.value;
+  const layer = Math.max(...profile.groups.map((g) => g.storedBytes));
+  if (layer > cores * sram) {
+    throw inputError({ file: "--cores-per-layer", path: "", problem: `${cores} cores hold ${formatSi(cores * sram, "B")} of SRAM, less than one layer's weights (${formatSi(layer, "B")})`, got: String(cores), expected: `at least ${Math.ceil(layer / sram)} cores for ${profile.model.id}` });
+  }
   return cores;
 }
 
@@ -154,7 +168,7 @@ export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Predict
   const roof = rooflineTokensPerSecond(pr, parallelChipsOf(hw, pl.tensorParallel), ph.decodeContext) * ph.tokensPerStep;
   return {
     model: { id: pr.model.id, name: pr.model.name, totalParams: pr.model.params.totalParams, activeParams: pr.model.params.activeParams, ...(pr.model.assumption ? { assumption: pr.model.assumption.what } : {}) },
-    hardware: { id: hw.id, name: hw.name, kind: hw.kind, chips: pl.chips, tensorParallel: pl.tensorParallel, pipelineStages: pl.pipelineStages },
+    hardware: { id: hw.id, name: hw.name, kind: hw.kind, chips: pl.chips, tensorParallel: pl.tensorParallel, pipelineStages: pl.pipelineStages, ...(pr.coresPerLayer !== undefined ? { coresPerLayer: pr.coresPerLayer } : {}) },
     software: { id: pr.parameterSet.software.id, name: pr.parameterSet.software.name, parameters: pr.parameterSet.values, provenance: pr.parameterSet.provenance },
     precision: dominantFormat(pr.model, profile.format),
     precisionSource: pr.precision === "native" ? "native" : "asked",
@@ -203,7 +217,7 @@ export function rooflineTokensPerSecond(pr: Prepared, parallelChips: number, con
     bytes += g.count * (g.fixedBytes + g.activeExperts * g.expertBytes);
     flops += g.count * (g.matmulFlops + g.attnFlopsPerPosition * (g.window === null ? context : Math.min(context, g.window)));
   }
-  bytes += kvBytesPerSequence(p, context);
+  bytes += kvBytesPerSequence(p, context) * (pr.hardware.kind === "gpu" ? kvReplication(p, parallelChips) : 1);
   return Math.min((parallelChips * pr.hardware.memory.bandwidth.value) / bytes, (parallelChips * pr.peak) / flops);
 }
 

@@ -1,6 +1,7 @@
 import { InputError, type Issue } from "../errors.js";
 import { PARAMETER_DEFS, type ParameterSet } from "../engine/parameters.js";
 import { checkCoresPerLayer, prepareFrom, type Prepared } from "../engine/predict.js";
+import { profileModel } from "../engine/profile.js";
 import { loadHardware } from "../hardware/load.js";
 import type { Hardware } from "../hardware/types.js";
 import { readData } from "../io/read.js";
@@ -174,7 +175,7 @@ export function buildContext(given: ReadonlyMap<string, Given>): Context {
   const precision = get("precision")?.value;
   const software = get("software")?.value;
   const coresG = get("coresPerLayer");
-  const coresPerLayer = coresG ? blame(coresG, () => checkCoresPerLayer(hw, Number(coresG.value))) : undefined;
+  const coresPerLayer = coresG ? blame(coresG, () => checkCoresPerLayer(hw, Number(coresG.value), profileModel(m, typeof precision === "string" && precision !== "native" ? (precision as WeightFormat) : undefined))) : undefined;
   const draftG = get("draftModel");
   const draft = draftG ? blame(draftG, () => model(String(draftG.value))) : undefined;
   let pr = blame(software !== undefined ? get("software") : hwG, () => prepareFrom(m, hw, {

@@ -126,6 +126,7 @@ function checkValue(def: KeyDef, raw: unknown, file: string, path: string, issue
 const NOT_FOR_SESSIONS: readonly { readonly match: (key: string) => boolean; readonly why: string; readonly hint?: string }[] = [
   { match: (k) => k === "promptTokens" || k === "outputTokens", why: "not used by an agent session: the task profile gives every turn's prompt and output", hint: "remove it, or edit the task profile" },
   { match: (k) => k === "speculation" || k.startsWith("speculation.") || k === "draftModel", why: "speculative decoding is not modelled in agent sessions" },
+  { match: (k) => k === "coresPerLayer", why: "agent sessions place layers as a deployment does: a per-layer benchmark grid does not apply", hint: "remove it, or run the grid as a scenario without task" },
   {
     match: (k) => k.startsWith("hardware.") || k.startsWith("model.") || k.startsWith("parameters."), why: "what-if overrides are not available in agent sessions",
     hint: "a session loads model, hardware and fitted parameters by id or file: save the what-if hardware or model as its own YAML file and name it in hardware: or model:",

@@ -265,3 +265,25 @@ describe("KV heads a tensor-parallel group cannot split are copied", () => {
     expect(llama.memory.kvCacheBytes).toBeWithinRel(memoryNeeds(llamaProfile, 8, 32768 + 256, 32768, h200).kvCacheBytes, 1e-12);
   });
 });
+
+describe("coresPerLayer must hold a layer; KV copies count in the roofline too", () => {
+  it("a region whose SRAM cannot hold one layer's weights is refused with the cores it needs", () => {
+    // Llama 3.1 70B bf16: ~1.7 GB per layer; 100 cores of 48 kB hold 4.8 MB
+    expect(() => predict({ model: "llama-3.1-70b", hardware: "cerebras-wse3", coresPerLayer: 100 })).toThrow(/less than one layer's weights.*expected at least \d+ cores/s);
+    expect(predict({ model: "llama-3.1-8b", hardware: "cerebras-wse2", software: "waferllm", coresPerLayer: 176400 }).hardware.coresPerLayer).toBe(176400);
+  });
+
+  it("the roofline of an MLA model on 8 GPUs reads its latent KV on every rank", async () => {
+    const { rooflineTokensPerSecond } = await import("../../src/engine/predict.js");
+    const { kvBytesPerSequence } = await import("../../src/engine/profile.js");
+    const pr = prepareFrom(loadModel("kimi-k2"), loadHardware("nvidia-h200"), {});
+    const ctx = 65536;
+    const one = rooflineTokensPerSecond(pr, 1, ctx);
+    const eight = rooflineTokensPerSecond(pr, 8, ctx);
+    // bytes per token at 8 ranks = weights + 8 x KV; at 1 rank weights + KV
+    const kv = kvBytesPerSequence(pr.profile, ctx);
+    const bw = pr.hardware.memory.bandwidth.value;
+    const weights = bw / one - kv;
+    expect(eight).toBeWithinRel((8 * bw) / (weights + 8 * kv), 1e-9);
+  });
+});

@@ -128,6 +128,7 @@ describe("task: bad input is reported against the scenario before any output", (
     { name: "prompt", text: "model: codex-spark-proxy\nhardware: cerebras-wse3\ntask: swe-bench-pro\npromptTokens: 8192\n", path: "promptTokens", problem: /not used by an agent session/ },
     { name: "whatif", text: "model: codex-spark-proxy\nhardware: cerebras-wse3\ntask: swe-bench-pro\nhardware.memory.capacity: x2\n", path: "hardware.memory.capacity", problem: /what-if overrides are not available/ },
     { name: "spec", text: "model: codex-spark-proxy\nhardware: cerebras-wse3\ntask: swe-bench-pro\nsweep:\n  speculation.acceptance: [0.5, 0.7]\n  speculation.draftTokens: [4]\n", path: "sweep.speculation.acceptance", problem: /speculative decoding is not modelled/ },
+    { name: "cores", text: "model: codex-spark-proxy\nhardware: cerebras-wse3\ntask: swe-bench-pro\nsweep:\n  coresPerLayer: [1000, 400000]\n", path: "sweep.coresPerLayer", problem: /per-layer benchmark grid does not apply/ },
   ];
   it.each(cases)("$path: $problem", async ({ name, text, path, problem }) => {
     const f = file(`${name}.yaml`, text);
