@@ -125,8 +125,9 @@ export function priorParams(set: ParameterSet, stored: Params): Params {
   return { ...stored, ...Object.fromEntries(fittedDefs(set).map((d) => [d.name, toValue({ lo: d.bounds[0], hi: d.bounds[1] }, 0)])) };
 }
 
+/** The metric and conditions as one key, whatever order the file wrote the conditions in. */
 function sameConditions(r: Reference | Check): string {
-  return JSON.stringify([r.metric, r.conditions]);
+  return JSON.stringify([r.metric, Object.entries(r.conditions).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))]);
 }
 
 function residualOf(c: Case, params: Params): number {
