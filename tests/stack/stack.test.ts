@@ -23,7 +23,7 @@ describe("serving stacks", () => {
 
   // OpenAI, Spark post (2026-02-12): -80% per roundtrip, -30% per token, -50% TTFT.
   it("websocket against http-legacy: roundtrip overhead x0.2 (within 5%)", () => {
-    // (44 + 0 + 66) / (3 x 44 + 352 + 66) = 110 / 550
+    // (44 + 0 + 61) / (3 x 44 + 330 + 61) = 105 / 523
     expect(roundtripOverheadSeconds(ws) / roundtripOverheadSeconds(legacy)).toBeWithinRel(0.2, 0.05);
   });
 
@@ -60,7 +60,7 @@ describe("serving stacks", () => {
     expect(s.decode.timePerOutputTokenSeconds).toBeWithinRel(p.decode.timePerOutputTokenSeconds + 0.25e-3, 1e-9);
     expect(s.decode.tokensPerSecondPerUser).toBeWithinRel(1 / s.decode.timePerOutputTokenSeconds, 1e-12);
     expect(s.requestSeconds).toBeWithinRel(s.ttftSeconds + 99 * s.decode.timePerOutputTokenSeconds, 1e-12);
-    expect(s.stack.sessionOpenSeconds).toBeWithinRel(3 * 0.044 + 0.352, 1e-9); // TCP + TLS + upgrade, then the state build once
+    expect(s.stack.sessionOpenSeconds).toBeWithinRel(3 * 0.044 + 0.33, 1e-9); // TCP + TLS + upgrade, then the state build once
     expect(sessionOpenSeconds(legacy)).toBe(0);
   });
 
