@@ -196,6 +196,12 @@ function fitChips(groups: readonly FitGroup[], cases: ReadonlyMap<FitGroup, read
   return new Map(groups.map((g) => [g, paramsOf(g, res)]));
 }
 
+/** Fitted parameters none of `cases` depends on: changing them by half moves no prediction. */
+function unidentified(set: ParameterSet, cases: readonly Case[], params: Params): string[] {
+  const base = cases.map((c) => predictCase(c, params));
+  return fittedDefs(set).filter((d) => cases.every((c, i) => predictCase(c, { ...params, [d.name]: params[d.name]! * 1.5 }) === base[i])).map((d) => d.name);
+}
+
 const pct = (pred: number, pub: number) => (100 * (pred - pub)) / pub;
 const mape = (xs: readonly number[]) => (xs.length === 0 ? 0 : xs.reduce((s, x) => s + Math.abs(x), 0) / xs.length);
 
@@ -265,7 +271,7 @@ export function calibrate(opts: { refit: boolean; file?: string } = { refit: tru
       id: set.software.id, file: set.file, hardware: set.hardware, references: fitRows.map((x) => x.id),
       values: Object.fromEntries(fittedDefs(set).map((d) => [d.name, params[d.name]!])),
       mapePct: mape(fitRows.map((x) => x.errorPct)), looMapePct: mape(fitRows.map((x) => x.looErrorPct)),
-      unidentified: fittedDefs(set).filter((d) => train.every((c) => predictCase(c, { ...params, [d.name]: params[d.name]! * 1.5 }) === predictCase(c, params))).map((d) => d.name),
+      unidentified: unidentified(set, train, params),
     });
   }
   const checkResults = checks.map((ch) => runCheck(prepareCase(ch, refFile), fittedParams));

@@ -1,12 +1,7 @@
 import { inputError } from "../errors.js";
 import { num, timeUnit } from "./format.js";
 import { colour, type AxisScale, type ChartSpec, type Point, type Series } from "./spec.js";
-import { OVERHEAD_PARTS } from "../scenario/session.js";
-
-const OVERHEAD_TITLES: Readonly<Record<(typeof OVERHEAD_PARTS)[number], string>> = {
-  sessionOpen: "session opening", network: "network round trips", sessionStartup: "session start-up",
-  requestHandling: "request handling", queueing: "queueing", streaming: "per-token streaming",
-};
+import { OVERHEAD_LABELS, OVERHEAD_PARTS } from "../scenario/session.js";
 
 /** A cell of a sweep row, as `wafersim sweep --format json` writes it. */
 export type Cell = number | string | boolean | null;
@@ -60,8 +55,8 @@ const METRIC_INFO: Readonly<Record<string, { readonly title: string; readonly ki
   "session.shares.tool": { title: "tool share of wall time", kind: "share" },
   "session.shares.overhead": { title: "overhead share of wall time", kind: "share" },
   ...Object.fromEntries(OVERHEAD_PARTS.flatMap((part) => [
-    [`session.overhead.${part}Seconds`, { title: `${OVERHEAD_TITLES[part]} in the session`, kind: "time" as const }],
-    [`session.shares.${part}`, { title: `${OVERHEAD_TITLES[part]} share of wall time`, kind: "share" as const }],
+    [`session.overhead.${part}Seconds`, { title: `${OVERHEAD_LABELS[part].full} in the session`, kind: "time" as const }],
+    [`session.shares.${part}`, { title: `${OVERHEAD_LABELS[part].full} share of wall time`, kind: "share" as const }],
   ])),
 };
 

@@ -3,7 +3,7 @@ import type { Command } from "commander";
 import type { Prediction } from "../engine/predict.js";
 import type { Scenario } from "../scenario/load.js";
 import type { Plan, Point } from "../scenario/plan.js";
-import { OVERHEAD_PARTS } from "../scenario/session.js";
+import { OVERHEAD_LABELS, OVERHEAD_PARTS } from "../scenario/session.js";
 import { formatCount, formatParams, formatSeconds, formatSi } from "../units/format.js";
 import { DIMENSIONS } from "../units/dimensions.js";
 import { renderTable } from "./table.js";
@@ -41,10 +41,6 @@ export function renderSweepTable(plan: Plan, points: readonly Point[]): string {
   return renderTable(headers, rows, headers.map((h, i) => i >= plan.axes.length && i < headers.length - 2));
 }
 
-const PART_HEADERS: Readonly<Record<(typeof OVERHEAD_PARTS)[number], string>> = {
-  sessionOpen: "open", network: "network", sessionStartup: "start-up", requestHandling: "handling", queueing: "queueing", streaming: "streaming",
-};
-
 /**
  * The sweep table of a scenario with `task`: one agent session per row. A sweep over serving
  * stacks also shows what each stack's overhead is made of, as shares of the wall time.
@@ -53,7 +49,7 @@ export function renderSessionSweepTable(plan: Plan, points: readonly Point[]): s
   const parts = plan.axes.some((a) => a.key === "stack") ? OVERHEAD_PARTS : [];
   const headers = [
     ...plan.axes.map((a) => a.key), "chips", "users per step", "decode tok/s", "wall time", "model", "tools", "serving overhead", "model share", "tool share", "overhead share",
-    ...parts.map((p) => `${PART_HEADERS[p]} share`), "note",
+    ...parts.map((p) => `${OVERHEAD_LABELS[p].short} share`), "note",
   ];
   const pct = (v: Point["metrics"][string] | undefined) => (typeof v === "number" ? `${(100 * v).toFixed(1)}%` : "-");
   const rows = points.map((p) => {

@@ -110,7 +110,7 @@ export function machineFor(pr: Prepared, profile: ModelProfile, chips: number, t
  * A layer region must be a whole number of one wafer's cores whose SRAM holds the layer's
  * weights (the largest layer; its KV cache comes on top and is checked by placement).
  */
-export function checkCoresPerLayer(hw: Hardware, cores: number, profile: ModelProfile): number {
+function checkCoresPerLayer(hw: Hardware, cores: number, profile: ModelProfile): number {
   if (hw.kind !== "wafer") throw inputError({ file: "--cores-per-layer", path: "", problem: `only a wafer places layers on core regions, and ${hw.id} is a GPU`, got: String(cores), expected: "wafer hardware: GPUs have no cores per layer" });
   const max = hw.mesh!.cores.value;
   if (!Number.isInteger(cores) || cores < 1 || cores > max) throw inputError({ file: "--cores-per-layer", path: "", problem: "not a whole number of cores on one wafer", got: String(cores), expected: `a whole number from 1 to ${max} (${hw.id})` });

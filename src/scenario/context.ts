@@ -1,7 +1,6 @@
 import { InputError, type Issue } from "../errors.js";
 import { PARAMETER_DEFS, type ParameterSet } from "../engine/parameters.js";
-import { checkCoresPerLayer, prepareFrom, type Prepared } from "../engine/predict.js";
-import { profileModel } from "../engine/profile.js";
+import { prepareFrom, type Prepared } from "../engine/predict.js";
 import { loadHardware } from "../hardware/load.js";
 import type { Hardware } from "../hardware/types.js";
 import { readData } from "../io/read.js";
@@ -22,14 +21,18 @@ export interface Given {
 
 /**
  * Turns errors raised for command-line options ("--model") into errors naming the scenario
- * file and key that gave the value.
+ * file and key that gave the value: the key a flag stands for when it was given (`byFlag`),
+ * otherwise `g`.
  */
-function blame<T>(g: Given | undefined, fn: () => T): T {
+function blame<T>(g: Given | undefined, fn: () => T, byFlag: Readonly<Record<string, Given | undefined>> = {}): T {
   try {
     return fn();
   } catch (err) {
-    if (err instanceof InputError && g) {
-      throw new InputError(err.issues.map((i): Issue => (i.file.startsWith("--") || i.file === "" ? { ...i, file: g.file, path: g.key } : i)), { cause: err });
+    if (err instanceof InputError) {
+      throw new InputError(err.issues.map((i): Issue => {
+        const to = byFlag[i.file] ?? g;
+        return to && (i.file.startsWith("--") || i.file === "") ? { ...i, file: to.file, path: to.key } : i;
+      }), { cause: err });
     }
     throw err;
   }
@@ -174,16 +177,15 @@ export function buildContext(given: ReadonlyMap<string, Given>): Context {
   const chips = get("chips")?.value;
   const precision = get("precision")?.value;
   const software = get("software")?.value;
-  const coresG = get("coresPerLayer");
-  const coresPerLayer = coresG ? blame(coresG, () => checkCoresPerLayer(hw, Number(coresG.value), profileModel(m, typeof precision === "string" && precision !== "native" ? (precision as WeightFormat) : undefined))) : undefined;
+  const coresPerLayer = get("coresPerLayer")?.value;
   const draftG = get("draftModel");
   const draft = draftG ? blame(draftG, () => model(String(draftG.value))) : undefined;
   let pr = blame(software !== undefined ? get("software") : hwG, () => prepareFrom(m, hw, {
     ...(typeof chips === "number" ? { chips } : {}),
     ...(typeof precision === "string" && precision !== "native" ? { precision: precision as WeightFormat } : {}),
     ...(typeof software === "string" ? { software } : {}),
-    ...(coresPerLayer !== undefined ? { coresPerLayer } : {}),
-  }, draft));
+    ...(typeof coresPerLayer === "number" ? { coresPerLayer } : {}),
+  }, draft), { "--cores-per-layer": get("coresPerLayer") });
   const paramGiven = [...given.values()].filter((g) => g.key.startsWith("parameters."));
   if (paramGiven.length > 0) pr = overrideParameters(pr, paramGiven);
   const stack = get("stack")?.value;

@@ -46,8 +46,19 @@ export class LeanEvaluator {
   /** placements seen, each with the lowest and highest bytes needed it was computed for */
   private readonly placements: { lo: number; hi: number; p: Placement }[] = [];
   private neededBytes = 0;
+  /**
+   * Whether a tensor-parallel group could copy KV heads (kvReplication), without and with the
+   * draft: then the bytes a layout needs depend on the layout, and the ranges of `placements`
+   * do not hold.
+   */
+  private readonly kvCopies: readonly [boolean, boolean];
 
-  constructor(readonly pr: Prepared) {}
+  constructor(readonly pr: Prepared) {
+    const domain = pr.hardware.kind === "gpu" ? (pr.hardware.interconnect.scaleUp?.devices.value ?? 1) : 0;
+    // the draft a speculating point keeps resident: its model, or a head with the target's attention
+    const draftShards = pr.draft?.profile.kvShards ?? pr.profile.kvShards;
+    this.kvCopies = [pr.profile.kvShards < domain, Math.min(pr.profile.kvShards, draftShards) < domain];
+  }
 
   private machineFor(cache: Map<number, Machine>, profile: ModelProfile, chips: number, tp: number, pp: number): Machine {
     const key = chips * 65536 + tp * 256 + pp;
@@ -75,9 +86,8 @@ export class LeanEvaluator {
     const needed = needs.weightBytes + needs.kvCacheBytes + needs.activationBytes;
     this.neededBytes = needed;
     const known = this.placements;
-    // With KV heads a tensor-parallel group must copy (kvReplication), the bytes a layout needs
-    // depend on the layout, so the ranges below do not hold: ask `place` every time.
-    const copies = pr.hardware.kind === "gpu" && Math.min(pr.profile.kvShards, draft?.kvShards ?? Infinity) < (pr.hardware.interconnect.scaleUp?.devices.value ?? 1);
+    // With KV copies the ranges below do not hold: ask `place` every time.
+    const copies = this.kvCopies[draft ? 1 : 0]!;
     for (let i = 0; !copies && i < known.length; i++) {
       const k = known[i]!;
       if (needed >= k.lo && needed <= k.hi) return k.p;

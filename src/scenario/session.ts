@@ -5,6 +5,16 @@ import type { TaskProfile } from "../agent/profile.js";
 /** The parts of a session's serving overhead, as named in SessionSplit.overhead (without "Seconds"). */
 export const OVERHEAD_PARTS = ["sessionOpen", "network", "sessionStartup", "requestHandling", "queueing", "streaming"] as const;
 
+/** Each part's name for people: in full (chart titles) and short (table headers). */
+export const OVERHEAD_LABELS: Readonly<Record<(typeof OVERHEAD_PARTS)[number], { readonly full: string; readonly short: string }>> = {
+  sessionOpen: { full: "session opening", short: "open" },
+  network: { full: "network round trips", short: "network" },
+  sessionStartup: { full: "session start-up", short: "start-up" },
+  requestHandling: { full: "request handling", short: "handling" },
+  queueing: { full: "queueing", short: "queueing" },
+  streaming: { full: "per-token streaming", short: "streaming" },
+};
+
 /**
  * Scenarios with `task`: every point is one agent session (src/agent/session.ts's
  * simulateSession, as `wafersim session` runs it), and these are its columns. Names follow the
