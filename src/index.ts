@@ -2,7 +2,7 @@
  * wafersim's public API. The CLI uses only what is exported here or in the command modules.
  */
 export { predict, prepare, prepareFrom, evaluate, rooflineTokensPerSecond, type Prediction, type Prepared } from "./engine/predict.js";
-export type { Breakdown, Bound, PredictOptions, Speculation, Workload } from "./engine/types.js";
+export type { Band, Breakdown, Bound, PredictOptions, Speculation, Warning, Workload } from "./engine/types.js";
 export { expectedTokensPerStep } from "./engine/phases/speculative.js";
 export { parameterSets, parameterSetFor, PARAMETER_DEFS, type ParameterSet, type ParameterDef } from "./engine/parameters.js";
 export { loadModel, modelFromData } from "./model/load.js";

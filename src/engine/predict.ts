@@ -12,7 +12,7 @@ import { place, type Memory } from "./placement.js";
 import { formats } from "./precision.js";
 import { formatSi } from "../units/format.js";
 import { computePeak, draftHeadProfile, kvBytesPerSequence, kvReplication, profileModel, type ModelProfile } from "./profile.js";
-import { boundOf, type Bound, type Breakdown, type PredictOptions, type Speculation, type Workload } from "./types.js";
+import { boundOf, type Band, type Bound, type Breakdown, type PredictOptions, type Speculation, type Warning, type Workload } from "./types.js";
 
 export interface Prediction {
   readonly model: { readonly id: string; readonly name: string; readonly totalParams: number; readonly activeParams: number; readonly assumption?: string };
@@ -44,6 +44,10 @@ export interface Prediction {
   readonly requestSeconds: number;
   readonly memory: Memory;
   readonly breakdown: { readonly decode: Breakdown; readonly prefill: Breakdown };
+  /** what a user should know about this result (speculation slower than none, unsupported formats, ...) */
+  readonly warnings: readonly Warning[];
+  /** error band per headline metric, keyed by its dotted path ("decode.tokensPerSecondPerUser", "ttftSeconds") */
+  readonly uncertainty: Readonly<Record<string, Band>>;
 }
 
 /** Everything that does not change across workloads: resolved once, evaluated many times. */
@@ -187,6 +191,8 @@ export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Predict
     requestSeconds: ph.prefillSeconds + (w.outputTokens - 1) * ph.tpot,
     memory: pl.memory,
     breakdown: { decode: perToken, prefill: snapshot(c.prefill) },
+    warnings: [],
+    uncertainty: {},
   };
 }
 

@@ -20,6 +20,28 @@ export interface Breakdown {
 
 export type Bound = "compute" | "memory" | "latency" | "interconnect";
 
+/**
+ * Something a user should know about a result (contract: `warnings` in JSON, one line each on
+ * stderr). `code` is stable for scripts; `message` is for people.
+ */
+export interface Warning {
+  readonly code: string;
+  readonly message: string;
+}
+
+/**
+ * The error band of one metric (contract: `uncertainty["<dotted metric path>"]`): the range the
+ * true value is expected in, from the leave-one-out errors of the references behind the
+ * parameter set used, widened where the prediction extrapolates; `assumed` names parameters
+ * no reference identifies.
+ */
+export interface Band {
+  readonly low: number;
+  readonly high: number;
+  readonly basis: string;
+  readonly assumed: readonly string[];
+}
+
 export interface Workload {
   readonly batch: number;
   readonly promptTokens: number;
