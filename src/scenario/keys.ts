@@ -244,6 +244,9 @@ function parameterKey(key: string, file: string, path: string, issues: Issue[]):
   if (def.dim === "fraction") {
     return withRelative({ key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck({ t: "number", min: 0, max: 1 }), schema: { type: "number", minimum: 0, maximum: 1, description: doc } });
   }
+  if (def.dim === "count") {
+    return withRelative({ key, role: "structural", doc, range: { integer: false, min: def.bounds[0], max: def.bounds[1] }, check: specCheck({ t: "number", min: def.bounds[0], max: def.bounds[1] }), schema: { type: "number", minimum: def.bounds[0], maximum: def.bounds[1], description: doc } });
+  }
   const dim = def.dim;
   return withRelative({
     key, role: "structural", doc, range: { integer: false, dim },
