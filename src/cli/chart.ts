@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
@@ -11,11 +11,6 @@ interface ChartFlags {
   metric?: string[];
 }
 
-function version(): string {
-  // dist/cli/chart.js and src/cli/chart.ts both sit two folders below package.json
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-  return pkg.version ?? "unknown";
-}
 
 function percent(flag: string) {
   return (text: string): number => {
@@ -127,7 +122,7 @@ export function registerChart(program: Command, out: (s: string) => void): void 
     .action(async (target: string, f: ChartFlags) => {
       checkOutDir(f.out);
       const charts = await import("../charts/index.js");
-      const v = version();
+      const v = (await import("../scenario/provenance.js")).packageVersion();
       const opts = { version: v, ...(f.metric !== undefined ? { metrics: f.metric } : {}) };
       let name: string;
       let parts: Part[];

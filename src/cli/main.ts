@@ -24,7 +24,8 @@ export async function main(argv: readonly string[]): Promise<number> {
 
   try {
     await program.parseAsync([...argv], { from: "user" });
-    return 0;
+    // a command may answer "no" with exit code 1 (solve: no value meets the target)
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     return reportError(err);
   }

@@ -5,6 +5,7 @@ import type { SessionResult } from "../agent/session.js";
 import type { SolvedResult } from "../agent/solved.js";
 import type { WeightFormat } from "../model/arch.js";
 import { formatCount, formatSeconds } from "../units/format.js";
+import { choicesHelp } from "./choices.js";
 import { fraction, wholeNumber } from "./options.js";
 import { renderTable } from "./table.js";
 
@@ -32,7 +33,7 @@ interface SolvedFlags extends SessionFlags {
 }
 
 function addSessionOptions(cmd: Command): Command {
-  return cmd
+  return choicesHelp(cmd
     .requiredOption("--task <id|file>", "task profile id (models/tasks) or YAML file")
     .requiredOption("--model <id|file>", "model id, our YAML file, or a Hugging Face config.json")
     .requiredOption("--hardware <id|file>", "hardware id or YAML file")
@@ -41,7 +42,7 @@ function addSessionOptions(cmd: Command): Command {
     .option("--batch <B>", "users sharing each decode step; default: the task profile's serving assumption", wholeNumber("--batch"))
     .addOption(new Option("--precision <format>", "weight format; default: the model's native one").choices(["bf16", "fp8", "int8", "fp4", "int4"]))
     .option("--software <id>", "software stack whose fitted parameters to use; default: the hardware's default")
-    .option("--json", "one JSON object instead of tables");
+    .option("--json", "one JSON object instead of tables"));
 }
 
 function sessionOptions(f: { task: string; model: string; hardware: string; chips?: number; stack?: string; batch?: number; precision?: WeightFormat; software?: string }) {

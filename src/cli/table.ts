@@ -4,24 +4,17 @@ import { formatCount, formatSeconds, formatSi } from "../units/format.js";
 
 /**
  * Plain-text tables for people: left-aligned text, right-aligned numbers, fitted to a width.
- * A table wider than the width first wraps its headers at spaces, then the words of its widest
- * text columns, and when that is not enough it is cut into blocks of columns, each repeating
- * the first column so every row is still named.
+ * A table wider than the width first wraps the words of its widest text columns, and when that
+ * is not enough it is cut into blocks of columns, each repeating the first column so every row
+ * is still named. Headers are never cut, so a column can be found by its name.
  */
 export function renderTable(headers: readonly string[], rows: readonly (readonly string[])[], alignRight: readonly boolean[] = [], maxWidth = terminalWidth()): string {
   const natural = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   if (total(natural) <= maxWidth) return layout(headers, rows, alignRight, natural, false);
-  const cellWidth = (i: number) => Math.max(0, ...rows.map((r) => (r[i] ?? "").length));
   const floorOf = (i: number) => Math.max(12, longestWord(headers[i]!), ...rows.map((r) => longestWord(r[i] ?? "")));
   const wrappable = headers.map((_, i) => !alignRight[i] && rows.some((r) => /\s/.test(r[i] ?? "")));
   const widths = [...natural];
-  // 1. headers longer than their cells wrap at spaces, the most surplus first
-  const surplus = headers.map((h, i) => i).sort((a, b) => (natural[b]! - cellWidth(b)) - (natural[a]! - cellWidth(a)));
-  for (const i of surplus) {
-    if (total(widths) <= maxWidth) break;
-    widths[i] = Math.max(longestWord(headers[i]!), cellWidth(i));
-  }
-  // 2. text columns wrap their words, the widest first, one character at a time (down to their longest word, at least 12)
+  // 1. text columns wrap their words, the widest first, one character at a time (down to their longest word, at least 12)
   for (;;) {
     if (total(widths) <= maxWidth) return layout(headers, rows, alignRight, widths, true);
     let widest = -1;
@@ -31,7 +24,7 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
     if (widest < 0) break;
     widths[widest]!--;
   }
-  // 3. blocks of columns, each with the first column again
+  // 2. blocks of columns, each with the first column again
   const blocks: number[][] = [];
   let block: number[] = [0];
   for (let i = 1; i < headers.length; i++) {
