@@ -12,7 +12,8 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   const natural = headers.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   if (total(natural) <= maxWidth) return layout(headers, rows, alignRight, natural, false);
   const floorOf = (i: number) => Math.max(12, longestWord(headers[i]!), ...rows.map((r) => longestWord(r[i] ?? "")));
-  const wrappable = headers.map((_, i) => !alignRight[i] && rows.some((r) => /\s/.test(r[i] ?? "")));
+  // the first column names the row: it stays whole
+  const wrappable = headers.map((_, i) => i > 0 && !alignRight[i] && rows.some((r) => /\s/.test(r[i] ?? "")));
   const widths = [...natural];
   // 1. text columns wrap their words, the widest first, one character at a time (down to their longest word, at least 12)
   for (;;) {
