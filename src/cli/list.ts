@@ -120,15 +120,15 @@ export async function listSoftware(asJson: boolean): Promise<string> {
     })));
   }
   return renderTable(
-    ["id", "hardware", "default", "fitted", "references", "fit error", "leave-one-out error", "name"],
+    ["id", "hardware", "default", "parameters", "date", "references", "fit error", "leave-one-out error", "name"],
     sets.map((s) => {
       const e = fitErrors(s.provenance);
       return [
-        s.software.id, s.hardware.join(", "), s.software.default ? "yes" : "no", `${s.provenance.method} ${s.provenance.date}`,
+        s.software.id, s.hardware.join(", "), s.software.default ? "yes" : "no", s.provenance.method, s.provenance.date,
         String(s.provenance.references?.length ?? 0), pct(e.mapePct), pct(e.looMapePct), s.software.name,
       ];
     }),
-    [false, false, false, false, true, true, true, false],
+    [false, false, false, false, false, true, true, true, false],
   ) + `\n\n${paragraph("fit error and leave-one-out error: mean absolute percentage error over the set's references, with the fitted parameters and predicted by fits that left each reference out (`wafersim calibrate` for each reference)")}`;
 }
 

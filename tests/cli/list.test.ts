@@ -52,7 +52,7 @@ describe("wafersim list: everything a user can name", () => {
       expect([row.mapePct, row.looMapePct]).toEqual([y.provenance.mapePct ?? null, y.provenance.looMapePct ?? null]);
     }
     const t = cli(["list", "software"]).stdout;
-    expect(t).toMatch(/cerebras-2024-10\s+cerebras-wse3\s+yes\s+fitted 2026-\d\d-\d\d\s+\d+\s+[\d.]+%\s+[\d.]+%/);
+    expect(t).toMatch(/cerebras-2024-10\s+cerebras-wse3\s+yes\s+fitted\s+2026-\d\d-\d\d\s+\d+\s+[\d.]+%\s+[\d.]+%/);
   });
 
   it("metrics: every sweep and session metric with its unit and meaning", async () => {
