@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { toChartJs } from "./chartjs.js";
-import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick } from "./plugins.js";
+import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick, wafersimLogTicks } from "./plugins.js";
 import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from "./spec.js";
 
 /** Chart.js's UMD build as shipped in node_modules. */
@@ -55,7 +55,7 @@ const PAGE_SCRIPT = `
     cfg.options.plugins.legend.labels.filter = HOOK_LEGEND;
     Object.keys(cfg.options.scales).forEach(function (k) {
       var sc = cfg.options.scales[k];
-      if (sc.type === "logarithmic") sc.ticks.callback = HOOK_LOGTICK;
+      if (sc.type === "logarithmic") { sc.ticks.callback = HOOK_LOGTICK; sc.afterBuildTicks = HOOK_LOGTICKS; }
     });
     cfg.options.plugins.tooltip.callbacks = {
       label: function (ctx) {
@@ -120,6 +120,7 @@ export function buildHtml(content: readonly ChartSpec[] | readonly HtmlPart[], o
     .replace("HOOK_SOURCE", () => wafersimDrawSource.toString())
     .replace("HOOK_LABELS", () => wafersimDrawPointLabels.toString())
     .replace("HOOK_LEGEND", () => wafersimLegendFilter.toString())
+    .replace("HOOK_LOGTICKS", () => wafersimLogTicks.toString())
     .replace("HOOK_LOGTICK", () => wafersimLogTick.toString());
   const sections = parts
     ? `<nav><ul>${parts.map((p) => `<li><a href="#part-${esc(p.id)}">${esc(p.title)}</a> (${p.specs.length} chart${p.specs.length === 1 ? "" : "s"})</li>`).join("")}</ul></nav>\n${

@@ -158,3 +158,23 @@ export function wafersimLogTick(value: number, index: number, ticks: readonly { 
   }
   return label;
 }
+
+/**
+ * Ticks of a logarithmic axis at 1, 2 and 5 times each power of ten inside it (Chart.js
+ * `afterBuildTicks`), so grid lines and labels fall on the same round values. An axis too narrow
+ * to hold two of them keeps Chart.js's own ticks.
+ */
+export function wafersimLogTicks(scale: { readonly min: number; readonly max: number; ticks: { value: number }[] }): void {
+  const min = scale.min;
+  const max = scale.max;
+  if (!(min > 0) || !(max > min)) return;
+  const ticks: { value: number }[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      // the power is rounded to a short decimal so 3 x 10^-1 reads as 0.5, not 0.5000000000000001
+      const v = Number((m * Math.pow(10, e)).toPrecision(12));
+      if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) ticks.push({ value: v });
+    }
+  }
+  if (ticks.length >= 2) scale.ticks = ticks;
+}

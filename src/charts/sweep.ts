@@ -256,7 +256,9 @@ export function sweepSpec(data: SweepData, metric: string, opts: SweepChartOptio
       }).sort((a, b) => (a.x as number) - (b.x as number)),
     }));
     const xs = data.rows.flatMap((r) => xInfo.numeric(r.axes[xKey] ?? null) ?? []);
-    xAxis = { title: xInfo.title, unit: xInfo.unit, scale: pickAxisScale(xs), min: Math.min(...xs), max: Math.max(...xs) };
+    // a linear axis ends at the data; a logarithmic one on round values around it (chartjs.ts)
+    const xScale = pickAxisScale(xs);
+    xAxis = { title: xInfo.title, unit: xInfo.unit, scale: xScale, ...(xScale === "linear" ? { min: Math.min(...xs), max: Math.max(...xs) } : {}) };
   } else {
     const labels = xKey ? distinct(data.rows, xKey).map(cellText) : ["(one point)"];
     series = [...groups.entries()].map(([label, rows], i) => ({
