@@ -7,7 +7,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { toChartJs } from "./chartjs.js";
+import { toChartJs, type ChartJsConfig } from "./chartjs.js";
 import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick, wafersimLogTicks } from "./plugins.js";
 import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from "./spec.js";
 
@@ -91,12 +91,26 @@ export interface HtmlPart {
   readonly specs: readonly ChartSpec[];
 }
 
-function sectionHtml(s: ChartSpec): string {
+/**
+ * One chart's section: the canvas, its source line (as text, once per page: a chart whose
+ * source an earlier chart already printed points back to it) and its table.
+ */
+function sectionHtml(s: ChartSpec, firstWithSource: ReadonlyMap<string, ChartSpec>): string {
+  const first = firstWithSource.get(s.source);
+  const source = !first || first === s ? esc(s.source) : `Source: as for <a href="#${esc(first.id)}">${esc(first.title)}</a> above.`;
   return `<section id="${esc(s.id)}">
 <canvas id="chart-${esc(s.id)}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="${esc(s.title)}"></canvas>
-<p class="source">${esc(s.source)}</p>
+<p class="source">${source}</p>
 ${tableHtml(s)}
 </section>`;
+}
+
+/** The chart's Chart.js configuration for the page: the source line is printed under the canvas, not drawn in it. */
+function pageConfig(s: ChartSpec): ChartJsConfig {
+  const cfg = toChartJs(s);
+  const plugins = cfg.options["plugins"] as Record<string, unknown>;
+  const layout = cfg.options["layout"] as { padding: Record<string, number> };
+  return { ...cfg, options: { ...cfg.options, layout: { padding: { ...layout.padding, bottom: 12 } }, plugins: { ...plugins, wafersimSource: { lines: [] } } } };
 }
 
 /** One page with every chart: a flat list, or parts each under its own heading (chart ids must be unique). */
@@ -108,7 +122,7 @@ export function buildHtml(content: readonly ChartSpec[] | readonly HtmlPart[], o
   if (dup !== undefined) throw new Error(`buildHtml: two charts with the id ${dup}`);
   const data = specs.map((s) => ({
     id: s.id,
-    config: toChartJs(s),
+    config: pageConfig(s),
     horizontal: s.horizontal ?? false,
     valueUnit: s.horizontal ? s.x.unit : s.y.unit,
     xNumeric: !s.horizontal && s.x.scale !== "category",
@@ -122,10 +136,13 @@ export function buildHtml(content: readonly ChartSpec[] | readonly HtmlPart[], o
     .replace("HOOK_LEGEND", () => wafersimLegendFilter.toString())
     .replace("HOOK_LOGTICKS", () => wafersimLogTicks.toString())
     .replace("HOOK_LOGTICK", () => wafersimLogTick.toString());
+  const firstWithSource = new Map<string, ChartSpec>();
+  for (const sp of specs) if (!firstWithSource.has(sp.source)) firstWithSource.set(sp.source, sp);
+  const sectionOf = (sp: ChartSpec) => sectionHtml(sp, firstWithSource);
   const sections = parts
     ? `<nav><ul>${parts.map((p) => `<li><a href="#part-${esc(p.id)}">${esc(p.title)}</a> (${p.specs.length} chart${p.specs.length === 1 ? "" : "s"})</li>`).join("")}</ul></nav>\n${
-      parts.map((p) => `<div class="part" id="part-${esc(p.id)}">\n<h2>${esc(p.title)}</h2>\n${p.description ? `<p>${esc(p.description)}</p>\n` : ""}${p.specs.map(sectionHtml).join("\n")}\n</div>`).join("\n")}`
-    : specs.map(sectionHtml).join("\n");
+      parts.map((p) => `<div class="part" id="part-${esc(p.id)}">\n<h2>${esc(p.title)}</h2>\n${p.description ? `<p>${esc(p.description)}</p>\n` : ""}${p.specs.map(sectionOf).join("\n")}\n</div>`).join("\n")}`
+    : specs.map(sectionOf).join("\n");
   return `<!doctype html>
 <html lang="en">
 <head>
