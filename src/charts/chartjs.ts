@@ -67,13 +67,17 @@ function pointData(d: number | Point | null): unknown {
 
 function dataset(s: Series): Record<string, unknown> {
   // points are drawn whole even where they sit on the plot's edge (a linear axis ends at the data)
-  const common = { label: s.label, data: s.data.map(pointData), borderColor: s.colour, ...(s.kind === "band" || s.kind === "bar" ? {} : { clip: false }), ...(s.legend === false ? { wafersimHideInLegend: true } : {}) };
+  const common = {
+    label: s.label, data: s.data.map(pointData), borderColor: s.colour, ...(s.kind === "band" || s.kind === "bar" ? {} : { clip: false }), ...(s.legend === false ? { wafersimHideInLegend: true } : {}),
+    ...(s.errorBars ? { wafersimErrorBars: s.errorBars.map((b) => (b ? { low: b.low, high: b.high } : null)) } : {}),
+  };
   switch (s.kind) {
     case "bar":
       return { ...common, type: "bar", backgroundColor: s.colour, borderWidth: 0, ...(s.stack !== undefined ? { stack: s.stack } : {}) };
     case "line":
       return {
-        ...common, type: "line", backgroundColor: s.colour, borderWidth: 2.5, pointRadius: 4, pointHoverRadius: 6, fill: false,
+        // a dashed line is a reference (y = x, a target): no point markers
+        ...common, type: "line", backgroundColor: s.colour, borderWidth: 2.5, pointRadius: s.dashed ? 0 : 4, pointHoverRadius: s.dashed ? 0 : 6, fill: false,
         ...(s.dashed ? { borderDash: [8, 5] } : {}), ...(s.pointLabels ? { wafersimPointLabels: true } : {}),
       };
     case "scatter":

@@ -14,6 +14,17 @@ export function num(v: number): string {
   return formatCount(v, 3);
 }
 
+/** A prediction's band of one metric as an error bar ({low, high}), or null when it has none. */
+export function bandOf(p: Prediction, metric: string): { readonly low: number; readonly high: number } | null {
+  const b = p.uncertainty?.[metric];
+  return b && Number.isFinite(b.low) && Number.isFinite(b.high) ? { low: b.low, high: b.high } : null;
+}
+
+/** "1,780 (1,510-2,050)" for tables under charts, or the value alone. */
+export function numWithBand(v: number, band: { readonly low: number; readonly high: number } | null): string {
+  return band ? `${num(v)} (${num(band.low)}-${num(band.high)})` : num(v);
+}
+
 export function hardwareLabel(p: Prediction): string {
   return `${p.hardware.chips} x ${p.hardware.id}`;
 }

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { toChartJs, type ChartJsConfig } from "./chartjs.js";
-import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick, wafersimLogTicks } from "./plugins.js";
+import { wafersimDrawErrorBars, wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick, wafersimLogTicks } from "./plugins.js";
 import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from "./spec.js";
 
 /** Chart.js's UMD build as shipped in node_modules. */
@@ -41,6 +41,7 @@ const PAGE_SCRIPT = `
   var plugins = [
     { id: "wafersimBackground", beforeDraw: HOOK_FILL },
     { id: "wafersimSource", afterDraw: HOOK_SOURCE },
+    { id: "wafersimErrorBars", afterDatasetsDraw: HOOK_ERRORBARS },
     { id: "wafersimPointLabels", afterDatasetsDraw: HOOK_LABELS }
   ];
   function fmt(v) {
@@ -132,6 +133,7 @@ export function buildHtml(content: readonly ChartSpec[] | readonly HtmlPart[], o
   const script = PAGE_SCRIPT
     .replace("HOOK_FILL", () => wafersimFillBackground.toString())
     .replace("HOOK_SOURCE", () => wafersimDrawSource.toString())
+    .replace("HOOK_ERRORBARS", () => wafersimDrawErrorBars.toString())
     .replace("HOOK_LABELS", () => wafersimDrawPointLabels.toString())
     .replace("HOOK_LEGEND", () => wafersimLegendFilter.toString())
     .replace("HOOK_LOGTICKS", () => wafersimLogTicks.toString())

@@ -6,7 +6,7 @@ import { ChartJSNodeCanvas } from "chartjs-node-canvas";
 import type { ChartConfiguration } from "chart.js";
 import { Chart } from "chart.js/auto";
 import { toChartJs } from "./chartjs.js";
-import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick, wafersimLogTicks, type HookChart } from "./plugins.js";
+import { wafersimDrawErrorBars, wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick, wafersimLogTicks, type HookChart } from "./plugins.js";
 import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from "./spec.js";
 import { SvgContext } from "./svg.js";
 
@@ -20,6 +20,7 @@ export interface RenderSize {
 const PLUGINS = [
   { id: "wafersimBackground", beforeDraw: (c: unknown) => wafersimFillBackground(c as HookChart) },
   { id: "wafersimSource", afterDraw: (c: unknown, a: unknown, o: unknown) => wafersimDrawSource(c as HookChart, a, o as { lines?: string[] }) },
+  { id: "wafersimErrorBars", afterDatasetsDraw: (c: unknown) => wafersimDrawErrorBars(c as HookChart) },
   { id: "wafersimPointLabels", afterDatasetsDraw: (c: unknown) => wafersimDrawPointLabels(c as HookChart) },
 ];
 

@@ -37,7 +37,8 @@ export function renderTable(headers: readonly string[], rows: readonly (readonly
   }
   blocks.push(block);
   const pick = <T>(xs: readonly T[], b: readonly number[]) => b.map((j) => xs[j]!);
-  return blocks.map((b) => layout(pick(headers, b), rows.map((r) => pick(r, b)), pick(headers.map((_, j) => alignRight[j] ?? false), b), pick(widths, b), true)).join("\n\n");
+  // each block laid out on its own: its text columns take the room the others left
+  return blocks.map((b) => renderTable(pick(headers, b), rows.map((r) => pick(r, b)), pick(headers.map((_, j) => alignRight[j] ?? false), b), maxWidth)).join("\n\n");
 }
 
 /** The width tables fit: the terminal's when output goes to one, else 120 columns. */

@@ -6,6 +6,8 @@ import { METRICS, type Metric } from "./fast.js";
 import { isRelative, keyDef, type KeyDef, type Relative, type Value } from "./keys.js";
 import type { Axis, Scenario } from "./load.js";
 import { makePlan, type Cell } from "./plan.js";
+import { provenanceOf, type RunProvenance } from "./provenance.js";
+import type { Prepared } from "../engine/predict.js";
 import { SESSION_METRICS, type SessionMetric } from "./session.js";
 
 export type Op = ">=" | "<=" | ">" | "<";
@@ -96,6 +98,8 @@ export interface SolveResult {
   readonly rows: readonly SolveRow[];
   /** true when every row has a value that meets the target */
   readonly met: boolean;
+  /** the models, hardware and parameter sets the answer rests on */
+  readonly provenance: RunProvenance;
 }
 
 interface Eval { readonly ok: boolean; readonly metric: number; readonly chips: number; readonly totalParams: number; readonly note: string; readonly fits: boolean }
@@ -209,6 +213,7 @@ export async function solve(scenario: Scenario, target: Target, vary: string, gi
   }
 
   const rows: SolveRow[] = [];
+  const deployments = new Set<Prepared>();
   for (const fixed of fixedSets) {
     let evaluations = 0;
     const cache = new Map<string, Eval & { value: Cell; text: string; n: number }>();
@@ -219,7 +224,9 @@ export async function solve(scenario: Scenario, target: Target, vary: string, gi
       evaluations++;
       const sc: Scenario = { ...scenario, settings, axes: [...fixed.axes, { ...axis, values: [v], texts: [text] }], zip: [] };
       const plan = await makePlan(sc);
-      const note = plan.evaluateInto(0);
+      const pt = plan.point(0);
+      deployments.add(pt.context.prepared);
+      const note = pt.note;
       const o = plan.out;
       const e = { ok: meets(target, o[slot]!), metric: o[slot]!, chips: o[chipsSlot]!, totalParams: o[paramsSlot]!, note, fits: fitsSlot < 0 ? note === "" : o[fitsSlot] === 1 };
       cache.set(key, { ...e, value: cell(v), text, n: numeric ? numOf(v) : cache.size });
@@ -282,6 +289,7 @@ export async function solve(scenario: Scenario, target: Target, vary: string, gi
   return {
     target, vary: axis.key, range: { from: cell(values[0]!), to: cell(values[values.length - 1]!), fromText: texts[0]!, toText: texts[texts.length - 1]!, values: values.length, searched: rangeFrom }, rows,
     met: rows.every((r) => r.lowest !== null || r.highest !== null),
+    provenance: provenanceOf(deployments),
   };
 }
 function cell(v: Value): Cell {

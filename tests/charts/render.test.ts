@@ -38,7 +38,7 @@ async function variance(bytes: Buffer, w: number, h: number): Promise<number> {
 describe("render", () => {
   it("covers charts 1 to 6", () => {
     expect(specs.map((s) => s.id)).toEqual([
-      "batch-tradeoff", "hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration-decode", "calibration-prefill", "session-timeline",
+      "batch-tradeoff", "hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration-decode", "calibration-prefill", "session-timeline", "session-turns-1", "session-turns-2",
       "sweep-decode-tokensPerSecondPerUser", "sweep-decode-aggregateTokensPerSecond", "sweep-decode-timePerOutputTokenSeconds",
     ]);
   });
