@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { registerCalibrate } from "./calibrate.js";
 import { registerChart } from "./chart.js";
 import { registerCompare } from "./compare.js";
+import { registerList } from "./list.js";
 import { registerPredict } from "./predict.js";
 import { registerRun } from "./run.js";
 import { registerSchema } from "./schema.js";
@@ -9,8 +10,9 @@ import { registerSolve } from "./solve.js";
 import { registerSweep } from "./sweep.js";
 import { registerSession } from "./session.js";
 
-/** Every command but `list`. Each imports the engine lazily inside its action. */
+/** Every command. Each imports the engine lazily inside its action. */
 export function register(program: Command, out: (s: string) => void): void {
+  registerList(program, out);
   registerPredict(program, out);
   registerCompare(program, out);
   registerChart(program, out);

@@ -18,23 +18,14 @@ export async function main(argv: readonly string[]): Promise<number> {
     .configureOutput({ writeErr: (s) => process.stderr.write(s) })
     .showHelpAfterError("(run with --help for usage)");
 
-  program
-    .command("list")
-    .description("show the shipped hardware or model descriptions with key figures")
-    .addArgument(new (await import("commander")).Argument("<what>", "hardware | models").choices(["hardware", "models"]))
-    .option("--json", "machine-readable output")
-    .action(async (what: string, opts: { json?: boolean }) => {
-      const { listHardware, listModels } = await import("./list.js");
-      out(what === "hardware" ? listHardware(!!opts.json) : listModels(!!opts.json));
-    });
-
   const commands = await import("./commands.js");
   commands.register(program, out);
   void Option;
 
   try {
     await program.parseAsync([...argv], { from: "user" });
-    return 0;
+    // a command may answer "no" with exit code 1 (solve: no value meets the target)
+    return typeof process.exitCode === "number" ? process.exitCode : 0;
   } catch (err) {
     return reportError(err);
   }

@@ -60,7 +60,8 @@ export function resolveScenario(ref: string, from?: string): string {
   return `${SCENARIOS_DIR}${ref}.yaml`;
 }
 
-interface Layer {
+/** One layer of settings: a scenario file, or settings from the command line (`--set`, flags) laid over it. */
+export interface Layer {
   readonly file: string;
   readonly data: Record<string, unknown>;
 }
@@ -144,10 +145,23 @@ function resolveRefValue(def: KeyDef, v: Value, file: string): Value {
  * data files, expands ranges, and remembers which file set each value. All problems in all
  * files of the chain are collected before anything is thrown.
  */
-export function loadScenario(ref: string): Scenario {
+export function loadScenario(ref: string, over: readonly Layer[] = []): Scenario {
   const file = resolveScenario(ref);
   const issues: Issue[] = [];
-  const layers = chainOf(file, issues);
+  return scenarioOf(file, chainOf(file, issues), over, issues);
+}
+
+/**
+ * A scenario made of layers given in memory (command-line flags and `--set`), with no file:
+ * `name` stands for the file in messages. Checked exactly as a scenario file's keys are.
+ */
+export function scenarioFromLayers(name: string, layers: readonly Layer[]): Scenario {
+  return scenarioOf(name, [], layers, []);
+}
+
+/** `files` (the extends chain, root first) with `over` laid on top, later layers winning. */
+function scenarioOf(file: string, files: readonly Layer[], over: readonly Layer[], issues: Issue[]): Scenario {
+  const layers = [...files, ...over];
   const raw = new Map<string, { value: unknown; file: string }>();
   const sweep = new Map<string, { value: unknown; file: string }>();
   let zip: { value: unknown; file: string } | undefined;
@@ -271,7 +285,7 @@ export function loadScenario(ref: string): Scenario {
 
   if (issues.length > 0) throw new InputError(issues);
   return {
-    file, chain: layers.map((l) => l.file), settings, axes, zip: zipKeys, session,
+    file, chain: files.map((l) => l.file), settings, axes, zip: zipKeys, session,
     ...(title !== undefined ? { title } : {}), ...(question !== undefined ? { question } : {}),
     ...(zip ? { zipFile: zip.file } : {}),
   };
