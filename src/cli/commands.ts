@@ -8,6 +8,7 @@ import { registerSchema } from "./schema.js";
 import { registerSolve } from "./solve.js";
 import { registerSweep } from "./sweep.js";
 import { registerSession } from "./session.js";
+import { registerSimulate } from "./simulate.js";
 
 /** Every command but `list`. Each imports the engine lazily inside its action. */
 export function register(program: Command, out: (s: string) => void): void {
@@ -20,4 +21,5 @@ export function register(program: Command, out: (s: string) => void): void {
   registerSweep(program, out);
   registerSolve(program, out);
   registerSchema(program, out);
+  registerSimulate(program, out);
 }
