@@ -9,6 +9,7 @@ import { registerSolve } from "./solve.js";
 import { registerSweep } from "./sweep.js";
 import { registerSession } from "./session.js";
 import { registerSimulate } from "./simulate.js";
+import { registerCapacity } from "./capacity.js";
 
 /** Every command but `list`. Each imports the engine lazily inside its action. */
 export function register(program: Command, out: (s: string) => void): void {
@@ -22,4 +23,5 @@ export function register(program: Command, out: (s: string) => void): void {
   registerSolve(program, out);
   registerSchema(program, out);
   registerSimulate(program, out);
+  registerCapacity(program, out);
 }
