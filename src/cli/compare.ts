@@ -1,7 +1,7 @@
 import type { Command } from "commander";
 import type { Prediction } from "../engine/predict.js";
 import { formatCount, formatSeconds, formatSi } from "../units/format.js";
-import { addPredictionOptions, toPredictOptions, withStackFlag, type PredictFlags } from "./predict.js";
+import { addPredictionOptions, costLine, toPredictOptions, withStackFlag, type PredictFlags } from "./predict.js";
 import { renderTable } from "./table.js";
 
 export function renderComparison(title: string, ps: readonly Prediction[]): string {
@@ -24,7 +24,9 @@ export function registerCompare(program: Command, out: (s: string) => void): voi
     .action(async (f: PredictFlags) => {
       const { predict } = await import("../engine/predict.js");
       const ps = await Promise.all(f.hardware.split(",").map((h) => withStackFlag(predict(toPredictOptions(f, h.trim())), f.stack)));
-      if (f.json) out(JSON.stringify(ps, null, 2));
-      else out(renderComparison(`${f.model}: batch ${f.batch}, prompt ${formatCount(f.promptTokens)}, output ${formatCount(f.outputTokens)} tokens`, ps));
+      // issue 14 (serving helper): cost and energy per prediction
+      const costs = await Promise.all(ps.map((p) => costLine(p)));
+      if (f.json) out(JSON.stringify(ps.map((p, i) => ({ ...p, cost: costs[i]!.json })), null, 2));
+      else out(`${renderComparison(`${f.model}: batch ${f.batch}, prompt ${formatCount(f.promptTokens)}, output ${formatCount(f.outputTokens)} tokens`, ps)}\n\n${ps.map((p, i) => `${p.hardware.chips} x ${p.hardware.id}: ${costs[i]!.text}`).join("\n")}`);
     });
 }
