@@ -217,6 +217,7 @@ export class Replica {
     this.chunkReqs.length = 0;
     this.chunkSizes.length = 0;
     const p = this.passIndex;
+    this.admitDecodes();
     // Blocks the decodes write into this pass; preempt the latest admitted until they fit.
     while (this.nDec > 0 && this.phase[p % bs]! > this.free) {
       if (!this.preemptOne(undefined)) break;
@@ -249,6 +250,22 @@ export class Replica {
     this.busySeconds += t;
     this.host.pass(c.index, now, now + t, this.kvShare);
     this.host.schedule(now + t, this);
+  }
+
+  /**
+   * Disaggregated decode: requests whose prompt's KV has arrived take their blocks and join this
+   * pass's decodes (first in the queue first, while slots and blocks last).
+   */
+  private admitDecodes(): void {
+    for (let r = this.queue.peek(); r !== undefined && r.state === 4 && this.runningCount < this.cfg.maxSeqs; r = this.queue.peek()) {
+      const need = this.blocksFor(r.target);
+      if (need > this.free) return;
+      this.queue.shift();
+      this.free -= need;
+      r.replica = this.cfg.index;
+      this.enterRunning(r);
+      this.enterDecode(r, this.passIndex, r.target);
+    }
   }
 
   /**
@@ -291,17 +308,7 @@ export class Replica {
         this.host.rejected(r, now);
         continue;
       }
-      if (r.state === 4) {
-        // Disaggregated decode: the prompt's KV has arrived; it takes its blocks and decodes next pass.
-        const need = this.blocksFor(r.target);
-        if (need > this.free) break;
-        this.queue.shift();
-        this.free -= need;
-        r.replica = c.index;
-        this.enterRunning(r);
-        this.enterDecode(r, this.passIndex + 1, r.target);
-        continue;
-      }
+      if (r.state === 4) break; // a transferred request waits for admitDecodes, in order
       if (c.static) {
         const rest = this.blocksFor(r.prompt + r.output) - this.blocksFor(r.target);
         if (this.blocksFor(r.target) + rest + reserved > this.free) break;

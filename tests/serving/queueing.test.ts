@@ -45,3 +45,51 @@ describe("queueing theory", () => {
     expect(high).toBeGreaterThan(1.5 * low);
   });
 });
+
+describe("disaggregated prefill and decode", () => {
+  it("at low load a request pays exactly the KV transfer over the link on top of the colocated latency", () => {
+    const pass = () => 1e-3;
+    const base = {
+      deployment: { ...FAKE, kvBytesPerToken: 1000 }, passSeconds: pass, replicas: 1, routing: "round-robin" as const,
+      scheduler: { kind: "continuous" as const, tokenBudget: 2048, maxSeqs: 8, blockSize: 16 },
+      traffic: { kind: "rate" as const, rate: 0.01, cv: 1, prompt: { kind: "fixed" as const, tokens: 100 }, output: { kind: "fixed" as const, tokens: 10 }, prefixHit: 0 },
+      requests: 1, seed: 1, maxContext: 1e6,
+    };
+    const together = simulate(base);
+    const apart = simulate({ ...base, disaggregation: { prefillReplicas: 1, decodeReplicas: 1, linkBytesPerSecond: 1e6 } });
+    // one prefill pass and nine decode passes of 1 ms each: 10 ms together
+    expect(together.e2eSeconds.mean).toBeWithinRel(0.010, 1e-9);
+    // apart: the first token comes from the prefill pool after 1 ms; then 100 tokens x 1,000 B of KV
+    // cross a 1 MB/s link (0.1 s) before nine decode passes
+    expect(apart.ttftSeconds.mean).toBeWithinRel(0.001, 1e-9);
+    expect(apart.e2eSeconds.mean - together.e2eSeconds.mean).toBeWithinRel(0.1, 1e-9);
+    expect(apart.chips).toBe(2);
+  });
+});
+
+describe("KV pool and schedulers", () => {
+  const tokens = (segs: readonly { users: number; newTokens: number }[]) => segs.reduce((s, x) => s + x.users * x.newTokens, 0);
+  const linear = (segs: readonly { users: number; newTokens: number }[]) => 1e-3 + 1e-5 * tokens(segs);
+  const run = (kind: "continuous" | "static", pool: number, requests = 200) => simulate({
+    deployment: { ...FAKE, kvPoolBytes: pool }, passSeconds: linear, replicas: 1, routing: "round-robin",
+    scheduler: { kind, tokenBudget: 2048, maxSeqs: 8, blockSize: 16 },
+    traffic: { kind: "rate", rate: 20, cv: 1, prompt: { kind: "fixed", tokens: 16 }, output: { kind: "fixed", tokens: 64 }, prefixHit: 0 },
+    requests, seed: 2, maxContext: 1e6,
+  });
+
+  it("a pool too small for every running sequence preempts (recompute) and still finishes every request with all its tokens", () => {
+    // 20 blocks of 16 tokens; 8 sequences of 16 + 64 tokens need 5 blocks each at the end: 40 > 20
+    const r = run("continuous", 20 * 16);
+    expect(r.preemptions).toBeGreaterThan(0);
+    expect(r.requests).toBe(200);
+    expect(r.throughput.outputTokensPerSecond * r.durationSeconds).toBeWithinRel(200 * 64, 1e-9);
+    expect(run("continuous", 1e9).preemptions).toBe(0);
+  });
+
+  it("static batching waits for the whole batch: its time to first token is no better than continuous batching's", () => {
+    const c = run("continuous", 1e9);
+    const s = run("static", 1e9);
+    expect(s.requests).toBe(200);
+    expect(s.ttftSeconds.mean).toBeGreaterThan(c.ttftSeconds.mean);
+  });
+});
