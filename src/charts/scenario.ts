@@ -104,7 +104,7 @@ export async function scenarioCharts(ref: string, opts: ScenarioChartOptions): P
     }
     return { name, description, specs };
   }
-  const data: SweepData = { axes: sc.axes.map((a) => a.key), rows, kind: plan.kind, ...(sc.title ? { title: sc.title } : {}) };
+  const data: SweepData = { axes: sc.axes.map((a) => a.key), rows, kind: plan.kind === "serving" ? "session" : plan.kind, ...(sc.title ? { title: sc.title } : {}) };
   specs.push(...sweepSpecs(data, opts.metrics, { origin, file: where(sc.file) }));
   const hw = hardwarePoints(data);
   if (hw) {

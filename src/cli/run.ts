@@ -89,6 +89,14 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       const inputs = [...sc.settings.values()].map((s) => ({ key: s.key, value: s.value, text: s.text, from: s.file }));
       const axes = sc.axes.map((a) => ({ key: a.key, values: a.values, from: a.file }));
       const head = [sc.title ? `${sc.title}` : where(sc.file), ...(sc.question ? [sc.question] : [])].join("\n");
+      if (plan.kind === "serving" && !f.json) {
+        // issue 14: simulate:/capacity: scenarios, one simulation or capacity search per point
+        const { renderServingTable } = await import("./simulate.js");
+        const pts: Point[] = [];
+        for (let i = 0; i < Math.min(plan.total, MAX_ROWS); i++) pts.push(plan.point(i));
+        out(`${head}\n\n${renderInputs(sc)}\n\n${renderServingTable(plan.axes.map((a) => a.key), pts)}`);
+        return;
+      }
       if (plan.total === 1 && sc.axes.length === 0 && plan.kind === "session") {
         const { session } = plan.sessionAt(0);
         if (f.json) { out(JSON.stringify({ scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs, result: session }, null, 2)); return; }
@@ -96,7 +104,7 @@ export function registerRun(program: Command, out: (s: string) => void): void {
         out(`${head}\n\n${renderInputs(sc)}\n\n${renderSession(session)}`);
         return;
       }
-      if (plan.total === 1 && sc.axes.length === 0) {
+      if (plan.total === 1 && sc.axes.length === 0 && plan.kind === "prediction") {
         const { stacked, prediction } = plan.predictionAt(0);
         if (f.json) { out(JSON.stringify({ scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs, result: stacked }, null, 2)); return; }
         const { renderPrediction } = await import("./predict.js");

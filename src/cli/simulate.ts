@@ -249,3 +249,26 @@ export function registerSimulate(program: Command, out: (s: string) => void): vo
       else out(reports.map(renderSimulation).join("\n\n"));
     });
 }
+
+/** The table of a scenario with a simulate: or capacity: section (`wafersim run`): one row per point. */
+export function renderServingTable(axes: readonly string[], points: readonly { readonly axes: Readonly<Record<string, unknown>>; readonly metrics: Readonly<Record<string, unknown>>; readonly note: string }[]): string {
+  const capacity = points.some((p) => "capacity.chips" in p.metrics);
+  const cols: readonly (readonly [string, string, "s" | "n" | "$" | "%"])[] = capacity
+    ? [["capacity.chips", "chips", "n"], ["capacity.replicas", "replicas", "n"], ["capacity.meetsSlo", "meets SLO", "n"], ["capacity.ttftSeconds", "p99 TTFT", "s"], ["capacity.tpotSeconds", "p99 TPOT", "s"], ["capacity.cost", "$/M out tok", "$"], ["capacity.energy", "J/out tok", "n"]]
+    : [["hardware.chips", "chips", "n"], ["simulate.ttftSeconds.p50", "TTFT p50", "s"], ["simulate.ttftSeconds.p99", "TTFT p99", "s"], ["simulate.tpotSeconds.p99", "TPOT p99", "s"], ["simulate.e2eSeconds.p99", "e2e p99", "s"],
+      ["simulate.throughput.outputTokensPerSecond", "out tok/s", "n"], ["simulate.goodput.share", "goodput", "%"], ["simulate.utilisation", "busy", "%"], ["simulate.cost.dollarsPerMillionOutputTokens", "$/M out tok", "$"], ["simulate.tasks.p50Seconds", "task p50", "s"], ["simulate.tasks.p99Seconds", "task p99", "s"]];
+  const cell = (v: unknown, k: "s" | "n" | "$" | "%") => {
+    if (typeof v !== "number") return "-";
+    if (k === "s") return formatSeconds(v);
+    if (k === "$") return `$${v.toFixed(3)}`;
+    if (k === "%") return `${(100 * v).toFixed(1)}%`;
+    return formatCount(v);
+  };
+  const shown = cols.filter(([key]) => points.some((p) => typeof p.metrics[key] === "number"));
+  const rows = points.map((p) => [
+    ...axes.map((a) => String(p.axes[a] ?? "-")),
+    ...shown.map(([key, , k]) => (key === "capacity.meetsSlo" ? (p.metrics[key] === 1 ? "yes" : p.metrics[key] === 0 ? "no" : "-") : cell(p.metrics[key], k))),
+    p.note.length > 60 ? `${p.note.slice(0, 57)}...` : p.note,
+  ]);
+  return renderTable([...axes, ...shown.map(([, h]) => h), "note"], rows, [...axes.map(() => false), ...shown.map(() => true), false]);
+}
