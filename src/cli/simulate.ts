@@ -1,4 +1,4 @@
-import { closeSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
@@ -138,9 +138,10 @@ export class RequestsCsv {
   constructor(readonly path: string) {
     this.temp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`);
     try {
+      mkdirSync(dirname(path), { recursive: true });
       this.fd = openSync(this.temp, "w");
     } catch (err) {
-      throw inputError({ file: "--requests-out", path: "", problem: `cannot write there (${(err as NodeJS.ErrnoException).code ?? "error"})`, got: JSON.stringify(path), expected: "a file path in an existing, writable folder" }, err);
+      throw inputError({ file: "--requests-out", path: "", problem: `cannot write there (${(err as NodeJS.ErrnoException).code ?? "error"})`, got: JSON.stringify(path), expected: "a file path in a writable folder" }, err);
     }
     this.push(`${CSV_COLUMNS.join(",")}\n`);
   }
