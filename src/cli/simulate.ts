@@ -61,7 +61,7 @@ function rates(text: string): number[] {
 export function addServingOptions(cmd: Command): Command {
   return cmd
     .requiredOption("--model <id|file>", "model id, our YAML file, or a Hugging Face config.json")
-    .option("--precision <format>", "weight format; default: the model's native one")
+    .addOption(new Option("--precision <format>", "weight format; default: the model's native one").choices(["bf16", "fp8", "int8", "fp4", "int4"]))
     .option("--software <id>", "software stack whose fitted parameters to use; default: the hardware's default")
     .option("--prompt-tokens <N|DIST>", 'prompt length: a number, or "lognormal:mean=2000,cv=1.5" (default 1024)')
     .option("--output-tokens <N|DIST>", 'output length: a number, or "lognormal:mean=300,cv=1" (default 256)')
@@ -84,40 +84,26 @@ export function addServingOptions(cmd: Command): Command {
     .option("--json", "one JSON object instead of a table");
 }
 
+/** The entries of `o` that are set (exactOptionalPropertyTypes: an option left out is absent, not undefined). */
+function definedOnly(o: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+}
+
 export async function toSimulateOptions(f: Omit<SimulateFlags, "rate" | "hardware" | "json" | "requestsOut" | "chart">, hardware: string, rate?: number): Promise<SimulateOptions> {
   const { parseLength } = await import("../serving/lengths.js");
   const { parseSlo } = await import("../serving/run.js");
-  const formats = ["bf16", "fp8", "int8", "fp4", "int4"];
-  if (f.precision !== undefined && !formats.includes(f.precision)) throw inputError({ file: "--precision", path: "", problem: "not a weight format", got: JSON.stringify(f.precision), expected: `one of ${formats.join(", ")}` });
   return {
-    model: f.model, hardware,
-    ...(f.chips !== undefined ? { chips: f.chips } : {}),
-    ...(f.replicas !== undefined ? { replicas: f.replicas } : {}),
-    ...(f.precision !== undefined ? { precision: f.precision } : {}),
-    ...(f.software !== undefined ? { software: f.software } : {}),
-    ...(rate !== undefined ? { rate } : {}),
-    ...(f.arrivalCv !== undefined ? { arrivalCv: f.arrivalCv } : {}),
-    ...(f.trace !== undefined ? { trace: f.trace } : {}),
-    ...(f.users !== undefined ? { users: f.users } : {}),
-    ...(f.task !== undefined ? { task: f.task } : {}),
-    ...(f.requests !== undefined ? { requests: f.requests } : {}),
-    ...(f.duration !== undefined ? { durationSeconds: f.duration } : {}),
-    ...(f.promptTokens !== undefined ? { promptTokens: parseLength("--prompt-tokens", f.promptTokens) } : {}),
-    ...(f.outputTokens !== undefined ? { outputTokens: parseLength("--output-tokens", f.outputTokens) } : {}),
-    ...(f.scheduler !== undefined ? { scheduler: f.scheduler } : {}),
-    ...(f.routing !== undefined ? { routing: f.routing } : {}),
-    ...(f.tokenBudget !== undefined ? { tokenBudget: f.tokenBudget } : {}),
-    ...(f.maxSeqs !== undefined ? { maxSeqs: f.maxSeqs } : {}),
-    ...(f.blockSize !== undefined ? { blockSize: f.blockSize } : {}),
-    ...(f.memoryFraction !== undefined ? { memoryFraction: f.memoryFraction } : {}),
-    ...(f.prefixCache !== undefined ? { prefixHit: f.prefixCache } : {}),
-    ...(f.prefillReplicas !== undefined ? { prefillReplicas: f.prefillReplicas } : {}),
-    ...(f.decodeReplicas !== undefined ? { decodeReplicas: f.decodeReplicas } : {}),
-    ...(f.slo !== undefined ? { slo: parseSlo(f.slo) } : {}),
-    seed: f.seed,
-    ...(f.power !== undefined ? { power: f.power } : {}),
-    ...(f.price !== undefined ? { price: f.price } : {}),
-  };
+    model: f.model, hardware, seed: f.seed,
+    ...definedOnly({
+      chips: f.chips, replicas: f.replicas, precision: f.precision, software: f.software, rate, arrivalCv: f.arrivalCv, trace: f.trace,
+      users: f.users, task: f.task, requests: f.requests, durationSeconds: f.duration, scheduler: f.scheduler, routing: f.routing,
+      tokenBudget: f.tokenBudget, maxSeqs: f.maxSeqs, blockSize: f.blockSize, memoryFraction: f.memoryFraction, prefixHit: f.prefixCache,
+      prefillReplicas: f.prefillReplicas, decodeReplicas: f.decodeReplicas, power: f.power, price: f.price,
+      promptTokens: f.promptTokens !== undefined ? parseLength("--prompt-tokens", f.promptTokens) : undefined,
+      outputTokens: f.outputTokens !== undefined ? parseLength("--output-tokens", f.outputTokens) : undefined,
+      slo: f.slo !== undefined ? parseSlo(f.slo) : undefined,
+    }),
+  } as SimulateOptions;
 }
 
 const CSV_COLUMNS = ["id", "arrivalSeconds", "promptTokens", "outputTokens", "cachedTokens", "replica", "queueSeconds", "ttftSeconds", "tpotSeconds", "e2eSeconds", "preemptions", "agent", "turn"] as const;
