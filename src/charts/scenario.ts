@@ -118,7 +118,7 @@ export async function scenarioCharts(ref: string, opts: ScenarioChartOptions): P
     }
     return { name, description, specs };
   }
-  const data: SweepData = { axes: sc.axes.map((a) => a.key), rows, kind: plan.kind, ...(sc.title ? { title: sc.title } : {}) };
+  const data: SweepData = { axes: sc.axes.map((a) => a.key), rows, kind: plan.kind === "serving" ? "session" : plan.kind, ...(sc.title ? { title: sc.title } : {}) };
   const targets = opts.targets ?? [];
   const metrics = opts.metrics && opts.metrics.length > 0 ? opts.metrics : [...new Set([...defaultMetrics(data), ...targets.map((t) => t.metric)])];
   specs.push(...sweepSpecs(data, metrics, { origin, file: where(sc.file), targets }));

@@ -9,6 +9,8 @@ import { registerSchema } from "./schema.js";
 import { registerSolve } from "./solve.js";
 import { registerSweep } from "./sweep.js";
 import { registerSession } from "./session.js";
+import { registerSimulate } from "./simulate.js";
+import { registerCapacity } from "./capacity.js";
 
 /** Every command. Each imports the engine lazily inside its action. */
 export function register(program: Command, out: (s: string) => void): void {
@@ -22,4 +24,6 @@ export function register(program: Command, out: (s: string) => void): void {
   registerSweep(program, out);
   registerSolve(program, out);
   registerSchema(program, out);
+  registerSimulate(program, out);
+  registerCapacity(program, out);
 }

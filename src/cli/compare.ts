@@ -2,7 +2,7 @@ import type { Command } from "commander";
 import { formatIssue, InputError } from "../errors.js";
 import type { Prediction } from "../engine/predict.js";
 import { formatCount } from "../units/format.js";
-import { addPredictionOptions, predictionLayers, predictLayers, reportWarnings, stackOf, type PredictFlags } from "./predict.js";
+import { addPredictionOptions, costLine, predictionLayers, predictLayers, reportWarnings, stackOf, type PredictFlags } from "./predict.js";
 import { blameFlags, checkSetConflicts } from "./set.js";
 import { paragraph, renderTable, siCell, withBand } from "./table.js";
 
@@ -78,9 +78,11 @@ export function registerCompare(program: Command, out: (s: string) => void): voi
         throw new InputError(skipped.map((s) => ({ file: "--hardware", path: "", problem: `no hardware can run this: ${s.hardware}: ${s.why}` })));
       }
       for (const p of ps) reportWarnings(p.warnings, `${p.hardware.chips} x ${p.hardware.id}`);
+      // issue 14: cost and energy per prediction
+      const costs = await Promise.all(ps.map((p) => costLine(p)));
       if (f.json) {
         for (const s of skipped) process.stderr.write(`note: skipped ${s.hardware}: ${s.why}\n`);
-        out(JSON.stringify(ps, null, 2));
-      } else out(renderComparison(comparisonHeader(f.model, ps), ps, skipped));
+        out(JSON.stringify(ps.map((p, i) => ({ ...p, cost: costs[i]!.json })), null, 2));
+      } else out(`${renderComparison(comparisonHeader(f.model, ps), ps, skipped)}\n\n${ps.map((p, i) => `${p.hardware.chips} x ${p.hardware.id}: ${costs[i]!.text}`).join("\n")}`);
     });
 }

@@ -181,6 +181,17 @@ export function registerPredict(program: Command, out: (s: string) => void): voi
       checkSetConflicts(cmd, f.set);
       const p = await predictLayers(predictionLayers(f));
       reportWarnings(p.warnings);
-      out(f.json ? JSON.stringify(p, null, 2) : renderPrediction(p));
+      // issue 14: $ per million output tokens and J per output token at the predicted aggregate throughput
+      const cost = await costLine(p);
+      out(f.json ? JSON.stringify({ ...p, cost: cost.json }, null, 2) : `${renderPrediction(p)}\n${cost.text}`);
     });
+}
+
+/** issue 14: the cost and energy of a prediction (src/capacity/cost.ts), as a JSON field and one line of text. */
+export async function costLine(p: Prediction): Promise<{ json: { dollarsPerMillionOutputTokens: number | null; joulesPerOutputToken: number | null }; text: string }> {
+  const { costFor } = await import("../capacity/cost.js");
+  const c = costFor(p.hardware.id, p.hardware.chips, p.decode.aggregateTokensPerSecond);
+  const money = c.dollarsPerMillionOutputTokens === null ? "no price data" : `$${c.dollarsPerMillionOutputTokens.toFixed(3)} per million output tokens (${c.basis})`;
+  const energy = c.joulesPerOutputToken === null ? "no power data" : `${c.joulesPerOutputToken.toFixed(3)} J per output token at rated power`;
+  return { json: { dollarsPerMillionOutputTokens: c.dollarsPerMillionOutputTokens, joulesPerOutputToken: c.joulesPerOutputToken }, text: `cost: ${money}; energy: ${energy}` };
 }

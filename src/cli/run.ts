@@ -139,6 +139,14 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       const axes = sc.axes.map((a) => ({ key: a.key, values: a.values, from: a.file }));
       const head = [sc.title ? `${sc.title}` : where(sc.file), ...(sc.question ? [paragraph(sc.question)] : [])].join("\n");
       const meta = { scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs };
+      if (plan.kind === "serving" && !f.json) {
+        // issue 14: simulate:/capacity: scenarios, one simulation or capacity search per point
+        const { renderServingTable } = await import("./simulate.js");
+        const pts: Point[] = [];
+        for (let i = 0; i < Math.min(plan.total, MAX_ROWS); i++) pts.push(plan.point(i));
+        out(`${head}\n\n${renderInputs(sc)}\n\n${renderServingTable(plan.axes.map((a) => a.key), pts)}`);
+        return;
+      }
       if (plan.total === 1 && sc.axes.length === 0 && plan.kind === "session") {
         const { session, context } = plan.sessionAt(0);
         reportWarnings((session as { warnings?: readonly Warning[] }).warnings);
@@ -147,7 +155,7 @@ export function registerRun(program: Command, out: (s: string) => void): void {
         out(`${head}\n\n${renderInputs(sc)}\n\n${renderSession(session)}`);
         return;
       }
-      if (plan.total === 1 && sc.axes.length === 0) {
+      if (plan.total === 1 && sc.axes.length === 0 && plan.kind === "prediction") {
         const { stacked, context } = plan.predictionAt(0);
         const p = stacked as Prediction;
         reportWarnings(p.warnings);

@@ -4,6 +4,7 @@ import { WEIGHT_FORMATS } from "../engine/precision.js";
 import { HARDWARE_SPEC } from "../hardware/schema.js";
 import { isPlainObject, validate, type Spec } from "../schema/spec.js";
 import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
+import { sectionKey, servingFieldKey } from "../serving/scenario-keys.js";
 
 /**
  * The keys a scenario may set, one definition each: what a value must be (validated with the
@@ -25,9 +26,10 @@ export function isRelative(v: unknown): v is Relative {
 
 /**
  * "structural": resolved once per deployment; "workload": the inner loop; "stack": a serving
- * stack applied to a prediction; "task": an agent task profile, making every point a session.
+ * stack applied to a prediction; "task": an agent task profile, making every point a session;
+ * "serving": a simulate: or capacity: section or one of its fields (issue 14, src/serving).
  */
-export type KeyRole = "structural" | "workload" | "stack" | "task";
+export type KeyRole = "structural" | "workload" | "stack" | "task" | "serving";
 
 export interface KeyDef {
   readonly key: string;
@@ -165,6 +167,8 @@ export const BASE_KEYS: readonly KeyDef[] = [
     check: (raw, file, path, issues) => (raw === "none" || raw === null ? null : specCheck({ t: "string" })(raw, file, path, issues)),
     schema: { type: "string", description: "serving stack id or file, or none" },
   },
+  sectionKey("simulate"),
+  sectionKey("capacity"),
 ];
 
 const BY_KEY = new Map(BASE_KEYS.map((k) => [k.key, k]));
@@ -178,6 +182,7 @@ export function keyDef(key: string, file: string, path: string, issues: Issue[])
   if (key.startsWith("hardware.")) return hardwareKey(key, file, path, issues);
   if (key.startsWith("parameters.")) return parameterKey(key, file, path, issues);
   if (key.startsWith("model.")) return modelKey(key, file, path, issues);
+  if (key.startsWith("simulate.") || key.startsWith("capacity.")) return servingFieldKey(key, file, path, issues);
   issues.push({
     file, path, problem: "unknown key",
     expected: `one of ${BASE_KEYS.map((k) => k.key).join(", ")}, or an override hardware.<field>, model.<field>, parameters.<name>`,

@@ -7,6 +7,7 @@ import { looksLikeFile } from "../registry.js";
 import { isPlainObject } from "../schema/spec.js";
 import { expandRange, isRange } from "./axes.js";
 import { BASE_KEYS, keyDef, looksRelative, type KeyDef, type Value } from "./keys.js";
+import { servingSectionOf, type ServingSection } from "../serving/scenario-keys.js";
 
 /** The shipped scenarios folder (same relative path from src/ and dist/). */
 export const SCENARIOS_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
@@ -44,6 +45,8 @@ export interface Scenario {
   readonly zipFile?: string;
   /** true when `task` is set (or swept): every point is an agent session, with session metrics */
   readonly session: boolean;
+  /** a simulate: or capacity: section (or its fields) is set or swept: every point is a simulation or a capacity search */
+  readonly serving?: ServingSection;
 }
 
 /** Built-in defaults, the same as `wafersim predict`'s. */
@@ -283,9 +286,15 @@ function scenarioOf(file: string, files: readonly Layer[], over: readonly Layer[
     }
   }
 
+  const serving = servingSectionOf([...settings.keys(), ...axes.map((a) => a.key)]);
+  if (serving === "both") issues.push({ file, path: "capacity", problem: "simulate and capacity in one scenario", expected: "one of the two sections" });
+  else if (serving && session) issues.push({ file, path: serving, problem: `${serving} and task in one scenario`, expected: `agent traffic inside the section: ${serving}: {users, task}` });
+  else if (serving) for (const [k, st] of settings) if (st.file === "default") settings.delete(k); // the section gives the workload
+
   if (issues.length > 0) throw new InputError(issues);
   return {
     file, chain: files.map((l) => l.file), settings, axes, zip: zipKeys, session,
+    ...(serving && serving !== "both" ? { serving } : {}),
     ...(title !== undefined ? { title } : {}), ...(question !== undefined ? { question } : {}),
     ...(zip ? { zipFile: zip.file } : {}),
   };
