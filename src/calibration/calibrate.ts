@@ -268,16 +268,16 @@ function unidentified(set: ParameterSet, cases: readonly Case[], params: Params)
   return fittedDefs(set).filter((d) => cases.every((c, i) => predictCase(c, withParams(params, { [d.name]: getParam(params, d.name)! * 1.5 })) === base[i])).map((d) => d.name);
 }
 
-/** Fitted parameters within 2% of a bound (relative to the bound, or 2% of the range in log space). */
+/** Fitted parameters within 2% of a bound: at most 2% above the lower bound, or 2% below the upper one. */
 export function nearBounds(set: ParameterSet, params: Params, skip: readonly string[]): string[] {
   const out: string[] = [];
   for (const d of fittedDefs(set)) {
     if (skip.includes(d.name)) continue;
     const v = getParam(params, d.name)!;
     const [lo, hi] = d.bounds;
-    const log = lo > 0 && hi / lo >= 20;
-    const pos = log ? (Math.log(v) - Math.log(lo)) / (Math.log(hi) - Math.log(lo)) : (v - lo) / (hi - lo);
-    if (pos <= 0.02 || pos >= 0.98) out.push(`${d.name} = ${v.toPrecision(3)} is within 2% of its ${pos <= 0.02 ? "lower" : "upper"} bound (${d.why})`);
+    const low = v <= lo + 0.02 * Math.abs(lo);
+    const high = v >= hi - 0.02 * Math.abs(hi);
+    if (low || high) out.push(`${d.name} = ${v.toPrecision(3)} is within 2% of its ${low ? "lower" : "upper"} bound (${d.why})`);
   }
   return out;
 }

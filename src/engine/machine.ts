@@ -62,12 +62,16 @@ export interface WaferMachine {
 
 export type Machine = GpuMachine | WaferMachine;
 
-export function gpuMachine(hw: Hardware, p: GpuParams, tp: number, pp: number, peak: number): GpuMachine {
+/**
+ * `peak`: the dense FLOP/s the weights' format runs at; `lowPrecision`: whether that is an 8-
+ * or 4-bit peak, whose fraction achieved is its own parameter.
+ */
+export function gpuMachine(hw: Hardware, p: GpuParams, tp: number, pp: number, peak: number, lowPrecision = false): GpuMachine {
   const up = hw.interconnect.scaleUp;
   return {
     kind: "gpu", chips: tp * pp, tensorParallel: tp, pipelineStages: pp,
     groupBandwidth: tp * hw.memory.bandwidth.value * p.memoryEfficiency,
-    groupCompute: tp * peak * p.computeEfficiency,
+    groupCompute: tp * peak * (lowPrecision ? p.lowPrecisionEfficiency : p.computeEfficiency),
     nvlinkBandwidth: up ? up.bandwidth.value : hw.interconnect.scaleOut.bandwidth.value,
     scaleOutBandwidth: hw.interconnect.scaleOut.bandwidth.value,
     allReduceLatency: p.allReduceLatency, networkLatency: p.networkLatency, stepOverhead: p.stepOverhead, prefillOverhead: p.prefillOverhead,

@@ -24,6 +24,7 @@ export interface WaferParams {
   readonly waferLinkLatency: number;
   readonly stepOverhead: number;
   readonly prefillOverhead: number;
+  readonly draftOverhead: number;
   /** acceptance of the stack's declared speculative decoding (only sets that declare it) */
   readonly speculationAcceptance?: number;
 }
@@ -32,9 +33,11 @@ export interface GpuParams {
   readonly kind: "gpu";
   readonly memoryEfficiency: number;
   readonly computeEfficiency: number;
+  readonly lowPrecisionEfficiency: number;
   readonly allReduceLatency: number;
   readonly stepOverhead: number;
   readonly prefillOverhead: number;
+  readonly draftOverhead: number;
   readonly networkLatency: number;
   /** fraction of the memory left after weights and the runtime reserve that the engine gives to the KV cache */
   readonly memoryFraction: number;
@@ -83,18 +86,21 @@ const WAFER_DEFS: readonly Def<WaferParamName>[] = [
   { name: "waferLinkLatency", kind: "wafer", dim: "time", bounds: [0.1e-6, 2e-3], doc: "latency of handing activations from one wafer to the next", why: "100 GbE and switch latency is microseconds; more than 2 ms per hop would contradict the 450 tok/s of 70B on 4 wafers", fitted: true, scope: "hardware" },
   { name: "stepOverhead", kind: "wafer", dim: "time", bounds: [1e-6, 400e-6], doc: "software time per decode step outside the layers (sampling, the token's trip out to the host and the next step's start)", why: "at least a microsecond (one Ethernet frame); at most the whole time per token Cerebras's own API reported for gpt-oss-120b, 6 tokens in 2.41 ms = 402 us (inference-docs.cerebras.ai api-reference/completions example, 2026-01-24), which holds the layers too", fitted: true, scope: "software" },
   { name: "prefillOverhead", kind: "wafer", dim: "time", bounds: [1e-6, 1e-3], doc: "software time per prefill pass beyond a step's: taking a request's prompt onto the wafer, setting up its KV cache, the first sampling", why: "at least a microsecond; at most a millisecond: the earliest published Cerebras API example prefilled 12 tokens in 1.07 ms in all (inference-docs.cerebras.ai api-reference/chat-completions, created 2024-08-15)", fitted: true, scope: "software" },
+  { name: "draftOverhead", kind: "wafer", dim: "time", bounds: [1e-8, 1e-3], doc: "software time per speculative draft step beyond the draft's forward pass: picking its token, handing it on", why: "at least a few cycles; at most a millisecond, the time of a whole decode step of the largest models served", fitted: true, scope: "software" },
   { name: "speculationAcceptance", kind: "wafer", dim: "fraction", bounds: [0.3, 0.95], doc: "probability that each drafted token is accepted, for the speculation the stack declares", why: "drafts that are accepted less than 30% of the time are not deployed; above 95% is beyond published draft-model and draft-head acceptance", fitted: true, scope: "software", optional: true },
 ];
 
 const GPU_DEFS: readonly Def<GpuParamName>[] = [
   { name: "memoryEfficiency", kind: "gpu", dim: "fraction", bounds: [0.3, 1], doc: "fraction of HBM bandwidth a decode step achieves", why: "gpt-fast measured 69-82% on A100 (PyTorch blog 2023); STREAM-like tests reach ~92% (Azure GB200)", fitted: true, scope: "software" },
-  { name: "computeEfficiency", kind: "gpu", dim: "fraction", bounds: [0.05, 1], doc: "fraction of dense peak FLOP/s the matmuls and attention of prefill and large batches achieve", why: "a fraction of the vendor peak", fitted: true, scope: "software" },
+  { name: "computeEfficiency", kind: "gpu", dim: "fraction", bounds: [0.05, 1], doc: "fraction of the dense 16-bit peak FLOP/s the matmuls and attention of prefill and large batches achieve", why: "a fraction of the vendor peak", fitted: true, scope: "software" },
+  { name: "lowPrecisionEfficiency", kind: "gpu", dim: "fraction", bounds: [0.05, 1], doc: "fraction of the dense 8-bit or 4-bit peak FLOP/s the same work achieves when the weights run at that peak", why: "a fraction of the vendor peak; lower than the 16-bit one on Hopper (FlashAttention-3: 75% of the fp16 peak, 61% of the fp8 one, arXiv 2407.08608)", fitted: true, scope: "software" },
   { name: "allReduceLatency", kind: "gpu", dim: "time", bounds: [1e-6, 100e-6], doc: "start-up latency of one tensor-parallel all-reduce: the collective library's kernel (NCCL, a custom one-shot all-reduce) over NVLink", why: "small-message all-reduce within a node takes single to tens of microseconds, depending on the library", fitted: true, scope: "software" },
   { name: "stepOverhead", kind: "gpu", dim: "time", bounds: [10e-6, 20e-3], doc: "per decode step: kernel launches, sampling, scheduling", why: "at least one graph launch and a sampling kernel (~10 us); CUDA graphs bring it to well under a millisecond; eager PyTorch pays several ms (vLLM v0.6 blog)", fitted: true, scope: "software" },
   { name: "prefillOverhead", kind: "gpu", dim: "time", bounds: [1e-6, 50e-3], doc: "software time per prefill pass beyond a step's: scheduling a request, copying its prompt in, setting up its KV blocks, the first sampling", why: "at least a microsecond; TensorRT-LLM's batch-1 first-token latency of a 128-token prompt is 5.7 ms on H200 for a 7B model whose reads and FLOPs take about 2 ms (v0.9 performance tables), so milliseconds, not tens of them", fitted: true, scope: "software" },
   { name: "networkLatency", kind: "gpu", dim: "time", bounds: [1e-6, 200e-6], doc: "latency of a pipeline hand-off between nodes over InfiniBand", why: "InfiniBand point-to-point latency is a few microseconds; software adds tens", fitted: false, scope: "hardware" },
   { name: "memoryFraction", kind: "gpu", dim: "fraction", bounds: [0.05, 1], doc: "fraction of the memory left after the weights and the runtime reserve that the serving engine gives to the KV cache", why: "a serving engine's setting (TensorRT-LLM kv_cache_free_gpu_mem_fraction, vLLM gpu_memory_utilization, SGLang mem_fraction_static)", fitted: false, scope: "software" },
   { name: "runtimeReserve", kind: "gpu", dim: "bytes", bounds: [0, 40e9], doc: "memory per GPU the runtime keeps besides weights and KV cache: CUDA context, communication buffers, activation workspace", why: "a CUDA context alone is hundreds of MB; activation workspaces for thousands of tokens per step are GBs", fitted: false, scope: "software" },
+  { name: "draftOverhead", kind: "gpu", dim: "time", bounds: [1e-7, 5e-3], doc: "software time per speculative draft step beyond the draft's forward pass: kernel launches, sampling the draft's candidates, building and checking the token tree", why: "at least a kernel launch; at most a few ms (eager stacks)", fitted: true, scope: "software" },
   { name: "speculationAcceptance", kind: "gpu", dim: "fraction", bounds: [0.3, 0.95], doc: "probability that each drafted token is accepted, for the speculation the stack declares", why: "drafts accepted less than 30% of the time are not deployed; above 95% is beyond published acceptance", fitted: true, scope: "software", optional: true },
 ];
 

@@ -52,6 +52,8 @@ interface Draft {
   readonly machine: Machine;
   /** wafer: a hand-off per verify step bringing the drafted tokens to the target's first wafer */
   readonly handoff: number;
+  /** per draft step beyond its forward pass (draftOverhead) */
+  readonly overhead: number;
 }
 
 /** The context of the second probe pass that gives the region's work against the context. */
@@ -131,7 +133,7 @@ export class Plan {
       const verify = this.pass(m, this.pr.profile, users, k + 1, decodeContext, k + 1, dec);
       const d = resetAcc(this.draftAcc);
       const step = this.pass(draft.machine, draft.profile, users, 1, decodeContext, 1, d);
-      const draftSeconds = k * step + draft.handoff;
+      const draftSeconds = k * (step + draft.overhead) + draft.handoff;
       dec.draft += draftSeconds;
       pt.tokensPerStep = expectedTokensPerStep(k, spec.acceptance);
       pt.tpot = (verify + draftSeconds) / pt.tokensPerStep;
@@ -197,7 +199,7 @@ export class Plan {
     const key = `g${tp}x${pp}`;
     let m = this.machines.get(key);
     if (!m) {
-      m = gpuMachine(this.pr.hardware, this.gpuParams(), tp, pp, this.pr.peak);
+      m = gpuMachine(this.pr.hardware, this.gpuParams(), tp, pp, this.pr.peak, this.pr.lowPrecisionPeak);
       this.machines.set(key, m);
     }
     return m as GpuMachine;
@@ -444,14 +446,16 @@ export class Plan {
    */
   private draftFor(m: Machine): Draft {
     const pr = this.pr;
+    const over = pr.params.draftOverhead;
     if (m.kind === "gpu") {
-      if (!pr.draft) return { profile: this.head(), machine: { ...m, pipelineStages: 1, stepOverhead: 0, prefillOverhead: 0 }, handoff: 0 };
-      return { profile: pr.draft.profile, machine: m, handoff: 0 };
+      // a draft step's launches and sampling are draftOverhead, not a whole decode step's overhead
+      if (!pr.draft) return { profile: this.head(), machine: { ...m, pipelineStages: 1, stepOverhead: 0, prefillOverhead: 0 }, handoff: 0, overhead: over };
+      return { profile: pr.draft.profile, machine: { ...m, stepOverhead: 0, prefillOverhead: 0 }, handoff: 0, overhead: over };
     }
-    if (!pr.draft) return { profile: this.head(), machine: { ...this.waferMachineOf(1, m.regionCores, 1, false) }, handoff: 0 };
+    if (!pr.draft) return { profile: this.head(), machine: this.waferMachineOf(1, m.regionCores, 1, false), handoff: 0, overhead: over };
     const d = pr.draft.profile;
     const wafers = Math.max(1, Math.ceil((m.regionCores * (d.layers + 1)) / waferCores(pr.hardware)));
-    return { profile: d, machine: this.waferMachineOf(wafers, m.regionCores, d.layers, false), handoff: m.chips > 1 ? (pr.params as WaferParams).waferLinkLatency : 0 };
+    return { profile: d, machine: this.waferMachineOf(wafers, m.regionCores, d.layers, false), handoff: m.chips > 1 ? (pr.params as WaferParams).waferLinkLatency : 0, overhead: over };
   }
 
   // ---- roofline ----------------------------------------------------------------------------

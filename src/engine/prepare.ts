@@ -18,6 +18,8 @@ export interface Prepared {
   readonly parameterSet: ParameterSet;
   readonly params: Params;
   readonly peak: number;
+  /** the peak is an 8- or 4-bit one (its achieved fraction is a parameter of its own on GPUs) */
+  readonly lowPrecisionPeak: boolean;
   readonly precision: WeightFormat | "native";
   readonly chipsAsked?: number;
   readonly tensorParallel?: number;
@@ -42,7 +44,7 @@ export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<Predict
   checkLayoutOptions(hardware, profile, opts);
   return {
     model, hardware, profile, parameterSet, params: paramValues(parameterSet),
-    peak: computePeak(hardware, profile.format.default).flopPerSecond,
+    ...peakOf(hardware, profile),
     precision: opts.precision ?? "native",
     expertPlacement: opts.expertPlacement ?? "sliced",
     ...(opts.chips !== undefined ? { chipsAsked: opts.chips } : {}),
@@ -52,6 +54,11 @@ export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<Predict
     ...(opts.coresPerLayer !== undefined ? { coresPerLayer: checkCoresPerLayer(hardware, opts.coresPerLayer, profile) } : {}),
     ...(draftM ? { draft: { model: draftM, profile: profileModel(draftM, opts.precision) } } : {}),
   };
+}
+
+function peakOf(hw: Hardware, p: ModelProfile): { peak: number; lowPrecisionPeak: boolean } {
+  const c = computePeak(hw, p.format.default);
+  return { peak: c.flopPerSecond, lowPrecisionPeak: c.precision !== "bf16" };
 }
 
 /**

@@ -161,7 +161,9 @@ function forwardGpu(p: ModelProfile, m: GpuMachine, segments: readonly Segment[]
   acc.memory += memSum * scale;
   acc.sync += syncSum * scale;
   acc.interconnect += (xferSum + handoff) * scale;
-  const overhead = m.stepOverhead + (allDecode ? 0 : m.prefillOverhead);
+  // A decode step pays the per-step overhead (sampling, the next step's launch); a prefill pays
+  // the per-request one (taking the prompt in, setting up its cache); a mixed iteration both.
+  const overhead = (usersOf(segments, false) > 0 ? m.stepOverhead : 0) + (allDecode ? 0 : m.prefillOverhead);
   acc.overhead += overhead;
   return trip * scale + overhead;
 }
@@ -171,9 +173,31 @@ function forwardWafer(p: ModelProfile, m: WaferMachine, segments: readonly Segme
   const prefilling = usersOf(segments, true) > 0;
   if (prefilling) t += waferPrefill(p, m, segments, acc);
   if (usersOf(segments, false) > 0) t += waferPart(p, m, segments, true, false, 0, acc);
-  const overhead = m.layersOnly ? 0 : m.stepOverhead + (prefilling ? m.prefillOverhead : 0);
+  const overhead = m.layersOnly ? 0 : (usersOf(segments, false) > 0 ? m.stepOverhead : 0) + (prefilling ? m.prefillOverhead : 0);
   acc.overhead += overhead;
   return t + overhead;
+}
+
+/** All-reduces of an MoE layer that span its whole region under sliced experts: the fused up/gate, the down projection and the combine. */
+const EXPERT_COLLECTIVES = 3;
+
+/**
+ * Cores of the dense part of a sliced MoE layer in a GEMV pass: the x = sqrt(Rd) that minimises
+ * A / x^2 + C / x + B x (the work spread over Rd cores, the messages over its side, the hops
+ * along it), the root of B x^3 - C x - 2A = 0; at least the share of the region its weights
+ * fill, at most the region.
+ */
+function denseRegion(p: ModelProfile, m: WaferMachine, g: GroupProfile, tokens: number, kvBytes: number, attnFlops: number, coreCompute: number, R: number): number {
+  const n = m.collectivesPerLayer + g.extraCollectives - EXPERT_COLLECTIVES;
+  const A = Math.max(g.fixedBytes / m.coreBandwidth, (tokens * (g.matmulFlops - g.activeExperts * g.expertFlops)) / coreCompute) + Math.max(kvBytes / m.coreBandwidth, attnFlops / coreCompute);
+  const B = n * m.hopLatency;
+  const C = (n * tokens * p.hidden * p.activationBytesPerElement) / m.linkBandwidth;
+  const floor = Math.max(1, (R * g.fixedBytes) / (g.fixedBytes + g.experts * g.expertBytes));
+  if (!(B > 0)) return R;
+  let x = Math.max(Math.cbrt((2 * A) / B), Math.sqrt(C / B));
+  for (let i = 0; i < 4; i++) x -= (B * x * x * x - C * x - 2 * A) / (3 * B * x * x - C);
+  const rd = x * x;
+  return rd >= R ? R : rd > floor ? rd : floor;
 }
 
 const gemmAcc = newAcc();
@@ -272,22 +296,33 @@ function waferPart(p: ModelProfile, m: WaferMachine, segments: readonly Segment[
     // KV cache), each on its own roofline.
     const expertTokens = perExpert ? Math.max(1, (w.tokens * g.activeExperts) / g.experts) : 0;
     const denseFlops = w.tokens * (perExpert ? g.matmulFlops - g.activeExperts * g.expertFlops : g.matmulFlops);
-    const mmMem = (g.fixedBytes + expertBytes) / R / m.coreBandwidth;
-    const mmCmp = (denseFlops + (perExpert ? expertTokens * g.expertFlops * g.experts : 0)) / R / coreCompute;
-    const atMem = w.kvBytes / R / m.coreBandwidth;
-    const atCmp = w.attnFlops / R / coreCompute;
-    const mem = (mmMem >= mmCmp ? mmMem : 0) + (atMem >= atCmp ? atMem : 0);
-    const cmp = (mmMem >= mmCmp ? 0 : mmCmp) + (atMem >= atCmp ? 0 : atCmp);
+    // Sliced experts in a GEMV pass: the experts fill the whole region, but the layer's dense part
+    // (attention, norms, router, shared weights) runs on a sub-region of its own, as large as
+    // pays (below), so only the expert FFN's all-reduces span the whole region.
+    const split = !gemm && !perExpert && g.experts > 0;
+    const Rd = split ? denseRegion(p, m, g, w.tokens, w.kvBytes, w.attnFlops, coreCompute, R) : R;
+    const expertShare = split ? EXPERT_COLLECTIVES : 0;
+    const mmMem = split ? g.fixedBytes / Rd / m.coreBandwidth : (g.fixedBytes + expertBytes) / R / m.coreBandwidth;
+    const mmCmp = split ? (w.tokens * (g.matmulFlops - g.activeExperts * g.expertFlops)) / Rd / coreCompute : (denseFlops + (perExpert ? expertTokens * g.expertFlops * g.experts : 0)) / R / coreCompute;
+    const exMem = split ? expertBytes / R / m.coreBandwidth : 0;
+    const exCmp = split ? (w.tokens * g.activeExperts * g.expertFlops) / R / coreCompute : 0;
+    const atMem = w.kvBytes / Rd / m.coreBandwidth;
+    const atCmp = w.attnFlops / Rd / coreCompute;
+    const mem = (mmMem >= mmCmp ? mmMem : 0) + (atMem >= atCmp ? atMem : 0) + (exMem >= exCmp ? exMem : 0);
+    const cmp = (mmMem >= mmCmp ? 0 : mmCmp) + (atMem >= atCmp ? 0 : atCmp) + (exMem >= exCmp ? 0 : exCmp);
     // Per collective: hops x hop latency, the message (each token's slice of a hidden vector
     // over the region's side) over a mesh link, and the synchronisation.
-    const message = gemm ? 0 : (w.tokens * p.hidden * p.activationBytesPerElement) / side / m.linkBandwidth;
+    const bytesOut = w.tokens * p.hidden * p.activationBytesPerElement;
+    const message = gemm ? 0 : bytesOut / side / m.linkBandwidth;
     const meshOne = hopsPer * m.hopLatency + message;
     const collectives = m.collectivesPerLayer + g.extraCollectives;
-    const lat = collectives * (meshOne + syncPer);
+    const meshDense = split ? (collectives - expertShare) * (meshCollectiveHops(Rd) * m.hopLatency + bytesOut / Math.sqrt(Rd) / m.linkBandwidth) : 0;
+    const meshAll = split ? meshDense + expertShare * meshOne : collectives * meshOne;
+    const lat = meshAll + collectives * syncPer;
     const n = g.count;
     memory += n * mem;
     compute += n * cmp;
-    mesh += n * collectives * meshOne;
+    mesh += n * meshAll;
     sync += n * collectives * syncPer;
     slowest = Math.max(slowest, mem + cmp + lat);
   }
