@@ -2,8 +2,10 @@ import { show, type Issue } from "../errors.js";
 import { PARAMETER_DEFS, type ParameterDef } from "../engine/parameters.js";
 import { WEIGHT_FORMATS } from "../engine/precision.js";
 import { HARDWARE_SPEC } from "../hardware/schema.js";
-import { isPlainObject, validate, type Spec } from "../schema/spec.js";
+import { LIMITS, type Limit } from "../schema/limits.js";
+import { isPlainObject, outOfRange, validate, type Spec } from "../schema/spec.js";
 import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
+import { formatSi } from "../units/format.js";
 
 /**
  * The keys a scenario may set, one definition each: what a value must be (validated with the
@@ -95,10 +97,13 @@ function specCheck(spec: Spec) {
   };
 }
 
-const wholeSpec = (min: number): Spec => ({ t: "number", integer: true, min });
+const wholeSpec = (min: number, limit: Limit): Spec => ({ t: "number", integer: true, min, limit });
 
-function whole(key: string, role: KeyRole, doc: string, min = 1): KeyDef {
-  return { key, role, doc, range: { integer: true, min }, check: specCheck(wholeSpec(min)), schema: { type: "integer", minimum: min, description: doc } };
+function whole(key: string, role: KeyRole, doc: string, limit: Limit, min = 1): KeyDef {
+  return {
+    key, role, doc, range: { integer: true, min, max: limit.max }, check: specCheck(wholeSpec(min, limit)),
+    schema: { type: "integer", minimum: min, maximum: limit.max, description: `${doc}; at most ${limit.max} (${limit.name}: ${limit.why})` },
+  };
 }
 
 function ref(key: string, role: KeyRole, doc: string): KeyDef {
@@ -108,14 +113,14 @@ function ref(key: string, role: KeyRole, doc: string): KeyDef {
 const SPECULATION_SPEC: Spec = {
   t: "object",
   fields: {
-    draftTokens: { t: "number", integer: true, min: 1, doc: "draft tokens proposed per verify step" },
+    draftTokens: { t: "number", integer: true, min: 1, limit: LIMITS.draftTokens, doc: "draft tokens proposed per verify step" },
     acceptance: { t: "number", min: 0, max: 1, doc: "probability each draft token is accepted" },
   },
 };
 
 const SPECULATION_SCHEMA = {
   oneOf: [
-    { type: "object", properties: { draftTokens: { type: "integer", minimum: 1 }, acceptance: { type: "number", minimum: 0, maximum: 1 } }, required: ["draftTokens", "acceptance"], additionalProperties: false },
+    { type: "object", properties: { draftTokens: { type: "integer", minimum: 1, maximum: LIMITS.draftTokens.max }, acceptance: { type: "number", minimum: 0, maximum: 1 } }, required: ["draftTokens", "acceptance"], additionalProperties: false },
     { const: "none" },
   ],
   description: "speculative decoding: {draftTokens, acceptance}, or none",
@@ -127,9 +132,9 @@ export const BASE_KEYS: readonly KeyDef[] = [
   ref("hardware", "structural", "hardware id (models/hardware) or a hardware YAML file"),
   {
     key: "chips", role: "structural", doc: "number of chips (GPUs or CS systems); auto: the fewest that hold the model",
-    range: { integer: true, min: 1 },
-    check: (raw, file, path, issues) => (raw === "auto" ? null : specCheck(wholeSpec(1))(raw, file, path, issues)),
-    schema: { oneOf: [{ type: "integer", minimum: 1 }, { const: "auto" }], description: "number of chips, or auto" },
+    range: { integer: true, min: 1, max: LIMITS.chips.max },
+    check: (raw, file, path, issues) => (raw === "auto" ? null : specCheck(wholeSpec(1, LIMITS.chips))(raw, file, path, issues)),
+    schema: { oneOf: [{ type: "integer", minimum: 1, maximum: LIMITS.chips.max }, { const: "auto" }], description: `number of chips, or auto; at most ${LIMITS.chips.max} (${LIMITS.chips.name})` },
   },
   {
     key: "precision", role: "structural", doc: "weight format; native: the model's published one",
@@ -137,16 +142,16 @@ export const BASE_KEYS: readonly KeyDef[] = [
     schema: { enum: [...WEIGHT_FORMATS, "native"], description: "weight format, or native" },
   },
   ref("software", "structural", "software stack whose fitted parameters to use (a models/params software id)"),
-  whole("coresPerLayer", "structural", "wafer only: cores each layer's region occupies (WaferLLM benchmarks a layer per core grid); default: the wafer's cores shared evenly by the layers"),
-  whole("batch", "workload", "concurrent users"),
-  whole("promptTokens", "workload", "prompt length in tokens"),
-  whole("outputTokens", "workload", "output length in tokens"),
+  whole("coresPerLayer", "structural", "wafer only: cores each layer's region occupies (WaferLLM benchmarks a layer per core grid); default: the wafer's cores shared evenly by the layers", LIMITS.cores),
+  whole("batch", "workload", "concurrent users", LIMITS.batch),
+  whole("promptTokens", "workload", "prompt length in tokens", LIMITS.tokens),
+  whole("outputTokens", "workload", "output length in tokens", LIMITS.tokens),
   {
     key: "speculation", role: "workload", doc: "speculative decoding: {draftTokens, acceptance}, or none",
     check: (raw, file, path, issues) => (raw === "none" || raw === null ? null : specCheck(SPECULATION_SPEC)(raw, file, path, issues)),
     schema: SPECULATION_SCHEMA,
   },
-  whole("speculation.draftTokens", "workload", "speculative decoding: draft tokens per verify step"),
+  whole("speculation.draftTokens", "workload", "speculative decoding: draft tokens per verify step", LIMITS.draftTokens),
   {
     key: "speculation.acceptance", role: "workload", doc: "speculative decoding: probability each draft token is accepted",
     range: { integer: false, min: 0, max: 1 },
@@ -241,15 +246,51 @@ function parameterKey(key: string, file: string, path: string, issues: Issue[]):
   // A name shared by wafer and GPU sets (stepOverhead, computeEfficiency) has one dimension.
   const def: ParameterDef = defs[0]!;
   const doc = `what-if value of the fitted parameter ${name}: ${def.doc}`;
-  if (def.dim === "fraction") {
-    return withRelative({ key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck({ t: "number", min: 0, max: 1 }), schema: { type: "number", minimum: 0, maximum: 1, description: doc } });
+  const spec = parameterSpec(def);
+  if (spec.t === "number") {
+    return withRelative({ key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck(spec), schema: { type: "number", exclusiveMinimum: 0, maximum: 1, description: doc } });
   }
-  const dim = def.dim;
+  const dim = def.dim as Dimension;
   return withRelative({
     key, role: "structural", doc, range: { integer: false, dim },
-    check: specCheck({ t: "quantity", dim, allowZero: true }),
-    schema: { type: "string", description: `${doc}: ${DIMENSIONS[dim].label}`, examples: [DIMENSIONS[dim].example, "x0.5"] },
+    check: specCheck(spec),
+    schema: { type: "string", description: `${doc}: ${DIMENSIONS[dim].label} greater than zero`, examples: [DIMENSIONS[dim].example, "x0.5"] },
   });
+}
+
+/**
+ * What a what-if value of a fitted parameter must be: a fraction above zero and at most 1 (an
+ * efficiency of 0 divides by zero), or a quantity greater than zero within its dimension's range.
+ */
+function parameterSpec(def: ParameterDef): Spec {
+  return def.dim === "fraction" ? { t: "number", exclusiveMin: 0, max: 1 } : { t: "quantity", dim: def.dim };
+}
+
+/** The spec a literal value of an override key meets (hardware.* and parameters.*; model.* is checked by the config parser). */
+function overrideSpec(key: string): Spec | undefined {
+  if (key.startsWith("hardware.")) {
+    const found = hardwareFieldSpec(key.slice("hardware.".length).split("."));
+    if ("error" in found) return undefined;
+    return found.spec.t === "sourced" ? found.spec.of : found.spec;
+  }
+  if (key.startsWith("parameters.")) {
+    const def = PARAMETER_DEFS.find((d) => d.name === key.slice("parameters.".length));
+    return def ? parameterSpec(def) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the number an override resolves to against the range a literal value of the key must
+ * meet: "x1e308" of 44 GB is refused as "1e308 GB" is, and so is every value a range generates.
+ * `text` is how the value was written ("x2", or "x2 of 44 GB" for a relative one).
+ */
+export function overrideIssue(key: string, value: number, text: string, file: string): Issue | undefined {
+  const spec = overrideSpec(key);
+  const bad = spec ? outOfRange(spec, value) : undefined;
+  if (!spec || !bad) return undefined;
+  const shown = spec.t === "quantity" && Number.isFinite(value) ? formatSi(value, DIMENSIONS[spec.dim].si) : String(value);
+  return { file, path: key, problem: `${text} is ${shown}: ${bad.problem}`, got: JSON.stringify(text), expected: bad.expected };
 }
 
 function modelKey(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {

@@ -124,10 +124,10 @@ export function outOfRange(spec: Spec, value: number): { problem: string; expect
   if (spec.t === "quantity") {
     const { label } = DIMENSIONS[spec.dim];
     const range = DIMENSIONS[spec.dim].range;
-    const expected = `${label} ${spec.allowZero ? "of zero or " : ""}from ${range.text} (${range.why})`;
+    const expected = `${label} ${spec.allowZero ? "of zero or" : "greater than zero,"} from ${range.text} (${range.why})`;
     if (!Number.isFinite(value)) return { problem: "not a finite number", expected };
     if (value < 0) return { problem: "negative", expected };
-    if (value === 0) return spec.allowZero ? undefined : { problem: "must be positive", expected: `${label} greater than zero, from ${range.text}` };
+    if (value === 0) return spec.allowZero ? undefined : { problem: "must be positive", expected };
     if (value < range.min) return { problem: "implausibly small", expected };
     if (value > range.max) return { problem: "implausibly large", expected };
     return undefined;

@@ -8,7 +8,7 @@ import { LIMITS } from "../../src/schema/limits.js";
 import { outOfRange, validate, type Spec } from "../../src/schema/spec.js";
 import { loadStack } from "../../src/stack/load.js";
 import { DIMENSIONS } from "../../src/units/dimensions.js";
-import { gpuYaml, issuesOf, tempFile } from "../helpers.js";
+import { gpuYaml, issuesOf, issuesOfAsync, tempFile } from "../helpers.js";
 
 const wse3 = readFileSync(`${MODELS_DIR}hardware/cerebras-wse3.yaml`, "utf8");
 const wafer = (from: string, to: string) => {
@@ -109,5 +109,52 @@ describe("task profiles and stacks: named limits", () => {
     const [issue] = issuesOf(() => loadStack(tempFile("s.yaml", text.replace(from, "roundTripsPerRequest:\n    value: 1e308\n"))));
     expect(issue).toMatchObject({ path: "network.roundTripsPerRequest.value", problem: "too large" });
     expect(issue?.expected).toContain("MAX_ROUND_TRIPS");
+  });
+});
+
+describe("what-if overrides meet the same ranges as literal values", () => {
+  const BASE = "model: llama-3.1-70b\nhardware: cerebras-wse3\nprecision: bf16\n";
+  const built = async (text: string) => {
+    const { loadScenario } = await import("../../src/scenario/load.js");
+    const { makePlan } = await import("../../src/scenario/plan.js");
+    const plan = await makePlan(loadScenario(tempFile("s.yaml", text)));
+    plan.prepareAll();
+    return plan;
+  };
+
+  it.each([
+    // 44 GB x 1e308 overflows to Infinity; it printed "Infinity EB"
+    ["hardware.memory.capacity: x1e308", "hardware.memory.capacity", /^x1e308 of 44 GB is Infinity: not a finite number$/],
+    // 44 GB x 1e10 = 4.4e20 B, above 1 EB
+    ["hardware.memory.capacity: x1e10", "hardware.memory.capacity", /^x1e10 of 44 GB is 440 EB: implausibly large$/],
+    // 900,000 cores x 0.3333333 = 299,999.97 cores
+    ["hardware.mesh.cores: x0.3333333", "hardware.mesh.cores", /not a whole number$/],
+    // 900,000 x 1e308: far beyond MAX_CORES
+    ["hardware.mesh.cores: x1e300", "hardware.mesh.cores", /too large$/],
+    // a sweep range's values are not checked one by one when the axis is read: they are when built
+    ["sweep:\n  hardware.memory.bandwidth: {from: 1e-300 B/s, to: 1 B/s, steps: 2}", "hardware.memory.bandwidth", /implausibly small$/],
+  ])("%s is refused when the deployment is built", async (line, path, problem) => {
+    const issues = await issuesOfAsync(() => built(`${BASE}${line}\n`));
+    expect(issues.find((i) => i.path === path)?.problem).toMatch(problem);
+  });
+
+  it.each([
+    ["parameters.hopLatency: 0 ns", "parameters.hopLatency", "must be positive", "greater than zero"],
+    ["parameters.hopLatency: -1 ns", "parameters.hopLatency", "negative", "greater than zero"],
+    ["parameters.memoryEfficiency: 0", "parameters.memoryEfficiency", "must be positive", "greater than 0"],
+    ["batch: 1000000001", "batch", "too large", "MAX_BATCH"],
+    ["chips: 1000000000", "chips", "too large", "MAX_CHIPS"],
+    ["promptTokens: 1e12", "promptTokens", "too large", "MAX_TOKENS"],
+    ["speculation: {draftTokens: 100000, acceptance: 0.5}", "speculation.draftTokens", "too large", "MAX_DRAFT_TOKENS"],
+  ])("%s is refused when read", async (line, path, problem, expected) => {
+    const { loadScenario } = await import("../../src/scenario/load.js");
+    const issue = issuesOf(() => loadScenario(tempFile("s.yaml", `${BASE}${line}\n`))).find((i) => i.path === path);
+    expect(issue).toMatchObject({ problem });
+    expect(issue?.expected).toContain(expected);
+  });
+
+  it("a relative parameter that stays in range is applied (x0.5 of the fitted hop latency)", async () => {
+    const plan = await built(`${BASE}parameters.hopLatency: x0.5\n`);
+    expect(plan.point(0).context.prepared.parameterSet.values["hopLatency"]?.text).toMatch(/^x0\.5 of /);
   });
 });
