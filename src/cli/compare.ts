@@ -1,5 +1,7 @@
 import type { Command } from "commander";
 import type { Prediction } from "../engine/predict.js";
+import { resolveRefs } from "../registry.js";
+import { assertFinite } from "../io/finite.js";
 import { formatCount, formatSeconds, formatSi } from "../units/format.js";
 import { addPredictionOptions, toPredictOptions, withStackFlag, type PredictFlags } from "./predict.js";
 import { renderTable } from "./table.js";
@@ -23,7 +25,8 @@ export function registerCompare(program: Command, out: (s: string) => void): voi
     .requiredOption("--hardware <ids>", "comma-separated hardware ids or files")
     .action(async (f: PredictFlags) => {
       const { predict } = await import("../engine/predict.js");
-      const ps = await Promise.all(f.hardware.split(",").map((h) => withStackFlag(predict(toPredictOptions(f, h.trim())), f.stack)));
+      resolveRefs("hardware", f.hardware.split(",").map((h) => h.trim()), "--hardware"); // harden: every unknown id at once
+      const ps = assertFinite(await Promise.all(f.hardware.split(",").map((h) => withStackFlag(predict(toPredictOptions(f, h.trim())), f.stack))), "compare"); // harden: results are numbers
       if (f.json) out(JSON.stringify(ps, null, 2));
       else out(renderComparison(`${f.model}: batch ${f.batch}, prompt ${formatCount(f.promptTokens)}, output ${formatCount(f.outputTokens)} tokens`, ps));
     });

@@ -91,3 +91,16 @@ export async function checkFlagRules(cmd: Command, rules: readonly FlagRule[] = 
   }
   if (issues.length > 0) throw new InputError(issues);
 }
+
+/**
+ * Runs `fn`, blaming the flags it names in its errors on the flags the user gave: the second
+ * agent of `solved` is loaded with --model, but an unknown --vs-model is the user's --vs-model.
+ */
+export function asFlags<T>(map: Readonly<Record<string, string>>, fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (!(err instanceof InputError)) throw err;
+    throw new InputError(err.issues.map((i) => (Object.hasOwn(map, i.file) ? { ...i, file: map[i.file]! } : i)), { cause: err });
+  }
+}

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { inputError } from "../errors.js";
+import { assertFinite } from "../io/finite.js";
 import type { Prediction } from "../engine/predict.js";
 import type { PredictOptions } from "../engine/types.js";
 import type { WeightFormat } from "../model/arch.js";
@@ -119,7 +120,7 @@ export function registerPredict(program: Command, out: (s: string) => void): voi
   addPredictionOptions(program.command("predict").description("predict decode speed, throughput, prefill and time to first token, with a breakdown"))
     .action(async (f: PredictFlags) => {
       const { predict } = await import("../engine/predict.js");
-      const p = await withStackFlag(predict(toPredictOptions(f)), f.stack);
+      const p = assertFinite(await withStackFlag(predict(toPredictOptions(f)), f.stack), "predict"); // harden: results are numbers
       out(f.json ? JSON.stringify(p, null, 2) : renderPrediction(p));
     });
 }

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import type { Command } from "commander";
+import { assertFinite } from "../io/finite.js";
 import type { Prediction } from "../engine/predict.js";
 import type { Scenario } from "../scenario/load.js";
 import type { Plan, Point } from "../scenario/plan.js";
@@ -90,14 +91,14 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       const axes = sc.axes.map((a) => ({ key: a.key, values: a.values, from: a.file }));
       const head = [sc.title ? `${sc.title}` : where(sc.file), ...(sc.question ? [sc.question] : [])].join("\n");
       if (plan.total === 1 && sc.axes.length === 0 && plan.kind === "session") {
-        const { session } = plan.sessionAt(0);
+        const session = assertFinite(plan.sessionAt(0).session, "run"); // harden: results are numbers
         if (f.json) { out(JSON.stringify({ scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs, result: session }, null, 2)); return; }
         const { renderSession } = await import("./session.js");
         out(`${head}\n\n${renderInputs(sc)}\n\n${renderSession(session)}`);
         return;
       }
       if (plan.total === 1 && sc.axes.length === 0) {
-        const { stacked, prediction } = plan.predictionAt(0);
+        const { stacked, prediction } = assertFinite(plan.predictionAt(0), "run"); // harden: results are numbers
         if (f.json) { out(JSON.stringify({ scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs, result: stacked }, null, 2)); return; }
         const { renderPrediction } = await import("./predict.js");
         out(`${head}\n\n${renderInputs(sc)}\n\n${renderPrediction(prediction as Prediction)}`);
@@ -107,6 +108,7 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       const n = Math.min(plan.total, f.json ? plan.total : MAX_ROWS);
       const points: Point[] = [];
       for (let i = 0; i < n; i++) points.push(plan.point(i));
+      assertFinite(points.map((p) => p.metrics), "run"); // harden: results are numbers
       if (f.json) { out(JSON.stringify({ scenario: sc.file, title: sc.title ?? null, question: sc.question ?? null, inputs, axes, points: points.map(({ context: _c, ...p }) => p) }, null, 2)); return; }
       const model = points[0]?.context.prepared.model;
       out(`${head}\n\n${renderInputs(sc)}\n\n${model ? `model ${model.id}: ${formatParams(model.params.totalParams)} parameters\n\n` : ""}${plan.kind === "session" ? renderSessionSweepTable(plan, points) : renderSweepTable(plan, points)}`);

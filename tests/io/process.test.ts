@@ -137,3 +137,21 @@ describe("flags that do not apply are refused, not ignored", () => {
     expect(r.err).toContain(message);
   });
 });
+
+describe("all problems at once, each blamed on the flag that gave it", () => {
+  it("compare --hardware nope,nope2 names both (it named the first only)", async () => {
+    const r = await run(["compare", "--model", "llama-3.1-8b", "--hardware", "nope,nvidia-h200,nope2,no/such.yaml"]);
+    expect(r.code).toBe(2);
+    expect(lines(r.err).slice(1).map((l) => l.trim().replace(/, expected .*/, ""))).toEqual([
+      '--hardware: unknown hardware id, got "nope"',
+      '--hardware: unknown hardware id, got "nope2"',
+      '--hardware: file not found, got "no/such.yaml"',
+    ]);
+  });
+
+  it("an unknown --vs-model is blamed on --vs-model, not --model", async () => {
+    const r = await run(["solved", "--task", "swe-bench-pro", "--model", "codex-spark-proxy", "--hardware", "cerebras-wse3", "--accuracy", "0.5", "--vs-model", "nope", "--vs-hardware", "nvidia-h200", "--vs-accuracy", "0.5"]);
+    expect(r.code).toBe(2);
+    expect(lines(r.err)[1]).toMatch(/^ {2}--vs-model: unknown llm id, got "nope"/);
+  });
+});
