@@ -33,6 +33,11 @@ function yaml(): typeof import("yaml") {
 /** Keys that could reach an object's prototype; refused wherever they appear. */
 const FORBIDDEN_KEYS = new Set(["__proto__", "constructor", "prototype"]);
 
+/** True for a key (or a segment of a dotted key) that could reach an object's prototype. */
+export function isForbiddenKey(key: string): boolean {
+  return FORBIDDEN_KEYS.has(key);
+}
+
 const KIND_OF: readonly [keyof Stats, string][] = [
   ["isFIFO", "a named pipe (FIFO)"], ["isCharacterDevice", "a character device"], ["isBlockDevice", "a block device"], ["isSocket", "a socket"],
 ];

@@ -304,7 +304,8 @@ function windowPredicate(ctx: Ctx, cfg: Record<string, unknown>, layers: number)
 
 function formatOf(ctx: Ctx, cfg: Record<string, unknown>): Architecture["nativeFormat"] {
   const dtype = String(cfg["torch_dtype"] ?? cfg["dtype"] ?? "bfloat16");
-  const base = FORMAT_BY_DTYPE[dtype];
+  // Own keys only: "__proto__" or "toString" must not find Object.prototype's members.
+  const base = Object.hasOwn(FORMAT_BY_DTYPE, dtype) ? FORMAT_BY_DTYPE[dtype] : undefined;
   if (base === undefined) {
     ctx.issues.push({ file: ctx.file, path: p(ctx, "torch_dtype"), problem: "not understood", got: show(dtype), expected: "bfloat16, float16 or float32" });
   }

@@ -2,6 +2,7 @@ import { show, type Issue } from "../errors.js";
 import { PARAMETER_DEFS, type ParameterDef } from "../engine/parameters.js";
 import { WEIGHT_FORMATS } from "../engine/precision.js";
 import { HARDWARE_SPEC } from "../hardware/schema.js";
+import { isForbiddenKey } from "../io/read.js";
 import { LIMITS, type Limit } from "../schema/limits.js";
 import { isPlainObject, outOfRange, validate, type Spec } from "../schema/spec.js";
 import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
@@ -180,6 +181,11 @@ export const OVERRIDE_PREFIXES = ["hardware.", "model.", "parameters."] as const
 export function keyDef(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {
   const base = BY_KEY.get(key);
   if (base) return base;
+  // "model.config.__proto__.x" would write into Object.prototype when the what-if is applied.
+  if (key.split(".").some(isForbiddenKey)) {
+    issues.push({ file, path, problem: "forbidden key", got: JSON.stringify(key), expected: "field names that are not __proto__, constructor or prototype", hint: "keys that reach an object's prototype are refused" });
+    return undefined;
+  }
   if (key.startsWith("hardware.")) return hardwareKey(key, file, path, issues);
   if (key.startsWith("parameters.")) return parameterKey(key, file, path, issues);
   if (key.startsWith("model.")) return modelKey(key, file, path, issues);
@@ -200,7 +206,8 @@ export function hardwareFieldSpec(segments: readonly string[]): { spec: Spec; so
       return { error: "a figure's value is overridden as a whole", at: segments.slice(0, i).join(".") };
     }
     if (spec.t !== "object") return { error: "no such field", at: segments.slice(0, i).join(".") };
-    const next: Spec | undefined = spec.fields[seg];
+    // Own fields only: "constructor" or "toString" must not find Object.prototype's members.
+    const next: Spec | undefined = Object.hasOwn(spec.fields, seg) ? spec.fields[seg] : undefined;
     if (!next) return { error: `no field ${JSON.stringify(seg)}; fields here: ${Object.keys(spec.fields).join(", ")}`, at: segments.slice(0, i + 1).join(".") };
     spec = next;
   }

@@ -65,6 +65,9 @@ describe("Hugging Face config.json input", () => {
   it.each([
     ["a string for a boolean", { ...dense, tie_word_embeddings: "true" }, "tie_word_embeddings", "wrong type"],
     ["an absurd size", { ...dense, hidden_size: 1e30 }, "hidden_size", "too large"],
+    // found by the fuzz suite: the lookup reached Object.prototype and the engine crashed
+    ["a torch_dtype that names a prototype member", { ...dense, torch_dtype: "__proto__" }, "torch_dtype", "not understood"],
+    ["a torch_dtype toString", { ...dense, torch_dtype: "toString" }, "torch_dtype", "not understood"],
   ])("refuses %s in a config.json", (_what, cfg, path, problem) => {
     expect(issuesOf(() => loadModel(json(cfg))).find((i) => i.path === path)?.problem).toBe(problem);
   });

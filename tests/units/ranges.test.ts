@@ -153,6 +153,16 @@ describe("what-if overrides meet the same ranges as literal values", () => {
     expect(issue?.expected).toContain(expected);
   });
 
+  it.each([
+    "model.config.__proto__.polluted: 1", // wrote into Object.prototype when the what-if was applied
+    "hardware.constructor: 5", // found Object.prototype.constructor as a field and was accepted
+    "sweep:\n  model.config.prototype.x: [1]",
+  ])("%s is refused, and Object.prototype stays clean", async (line) => {
+    const issues = await issuesOfAsync(() => built(`${BASE}${line}\n`));
+    expect(issues[0]?.problem).toBe("forbidden key");
+    expect(({} as Record<string, unknown>)["polluted"]).toBeUndefined();
+  });
+
   it("a relative parameter that stays in range is applied (x0.5 of the fitted hop latency)", async () => {
     const plan = await built(`${BASE}parameters.hopLatency: x0.5\n`);
     expect(plan.point(0).context.prepared.parameterSet.values["hopLatency"]?.text).toMatch(/^x0\.5 of /);
