@@ -20,6 +20,11 @@ import { InputError, inputError, show, systemProblem, type Issue } from "../erro
  * overflow the stack of the recursive checks that follow.
  */
 export const MAX_INPUT_BYTES = 2_000_000;
+/**
+ * A results file read back (`chart results.json`): 64 MB, about 130,000 points of `sweep
+ * --format json` (~490 bytes each). Charts of more points are unreadable anyway.
+ */
+export const MAX_RESULTS_BYTES = 64_000_000;
 export const MAX_YAML_ITEMS = 50_000;
 export const MAX_NESTING = 32;
 

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { chmodSync, closeSync, cpSync, mkdtempSync, openSync, readdirSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -153,5 +153,41 @@ describe("all problems at once, each blamed on the flag that gave it", () => {
     const r = await run(["solved", "--task", "swe-bench-pro", "--model", "codex-spark-proxy", "--hardware", "cerebras-wse3", "--accuracy", "0.5", "--vs-model", "nope", "--vs-hardware", "nvidia-h200", "--vs-accuracy", "0.5"]);
     expect(r.code).toBe(2);
     expect(lines(r.err)[1]).toMatch(/^ {2}--vs-model: unknown llm id, got "nope"/);
+  });
+});
+
+describe("hostile inputs end at once with exit 2 and one line", () => {
+  const dir = mkdtempSync(join(tmpdir(), "wafersim-hostile-"));
+  const fifo = join(dir, "pipe.yaml");
+  execFileSync("mkfifo", [fifo]);
+  const big = join(dir, "big.yaml");
+  // 50 MB of YAML: it took 107 s and 3.7 GB
+  writeFileSync(big, `title: ${"x".repeat(50_000_000)}\n`);
+
+  it.each([
+    [["run", "/dev/zero"], "/dev/zero: not a regular file but a character device"],
+    [["predict", "--model", "/dev/urandom", "--hardware", "cerebras-wse3"], "/dev/urandom: not a regular file but a character device"],
+    [["predict", "--model", "llama-3.1-8b", "--hardware", fifo], `${fifo}: not a regular file but a named pipe (FIFO)`],
+    [["run", big], `${big}: too large, got 50,000,008 bytes`],
+    [["session", "--task", "/dev/zero", "--model", "llama-3.1-8b", "--hardware", "cerebras-wse3"], "/dev/zero: not a regular file"],
+    [["predict", "--model", "llama-3.1-8b", "--hardware", "cerebras-wse3", "--stack", "/dev/zero"], "/dev/zero: not a regular file"],
+  ])("%j", async (argv, message) => {
+    const r = await run(argv);
+    expect(r.code).toBe(2);
+    expect(lines(r.err)).toHaveLength(2);
+    expect(lines(r.err)[1]).toContain(message);
+  });
+
+  it("the built CLI, as a user runs it: a FIFO with no writer does not block", async () => {
+    // spawned, with a deadline: a reader blocked on the FIFO would never exit
+    const child = spawn(process.execPath, [BIN, "run", fifo], { cwd: ROOT, env });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => { err += d.toString(); });
+    const code = await new Promise<number | null>((resolve) => {
+      const timer = setTimeout(() => { child.kill("SIGKILL"); resolve(null); }, 20_000);
+      child.on("exit", (c) => { clearTimeout(timer); resolve(c); });
+    });
+    expect(code).toBe(2);
+    expect(lines(err)[1]).toContain("not a regular file but a named pipe (FIFO)");
   });
 });
