@@ -71,6 +71,16 @@ export function isSystemError(err: unknown): err is NodeJS.ErrnoException & { co
   return e instanceof Error && typeof e.code === "string" && typeof e.syscall === "string";
 }
 
+/**
+ * System errors that say the machine is short of something or failing, whatever the path
+ * (too many open files, out of memory, an I/O error): never bad input, even while reading one.
+ */
+const MACHINE_CODES = new Set(["EMFILE", "ENFILE", "ENOMEM", "EIO", "ENOSPC", "EDQUOT", "EBUSY", "EAGAIN"]);
+
+export function isMachineError(err: unknown): boolean {
+  return isSystemError(err) && MACHINE_CODES.has(err.code);
+}
+
 /** An operating-system error as people read it: "no space left on device (ENOSPC)". */
 export function systemProblem(err: unknown): string {
   const e = err as NodeJS.ErrnoException | null;

@@ -1,6 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, readSync, type Stats } from "node:fs";
 import { createRequire } from "node:module";
-import { InputError, inputError, show, systemProblem, type Issue } from "../errors.js";
+import { InputError, inputError, isMachineError, show, systemProblem, type Issue } from "../errors.js";
 
 /**
  * The limits of every description read here (hardware, model, config.json, scenario, task
@@ -58,6 +58,8 @@ export function readText(file: string, maxBytes = MAX_INPUT_BYTES): string {
     // O_NONBLOCK: opening a FIFO with no writer would otherwise wait for ever.
     fd = openSync(file, constants.O_RDONLY | constants.O_NONBLOCK);
   } catch (err) {
+    // The machine failing (too many open files, an I/O error) is not a problem of the input: exit 1.
+    if (isMachineError(err)) throw err;
     const code = (err as NodeJS.ErrnoException).code;
     const problem = code === "ENOENT" ? "file not found" : code === "EISDIR" ? "is a folder, not a file" : `cannot read: ${systemProblem(err)}`;
     throw inputError({ file, path: "", problem }, err);
@@ -93,6 +95,7 @@ export function readText(file: string, maxBytes = MAX_INPUT_BYTES): string {
       throw inputError({ file, path: "", problem: "not UTF-8 text", expected: "a YAML or JSON file" }, err);
     }
   } catch (err) {
+    if (isMachineError(err)) throw Object.assign(err as NodeJS.ErrnoException, { path: (err as NodeJS.ErrnoException).path ?? file });
     if (err instanceof InputError) throw err;
     throw inputError({ file, path: "", problem: `cannot read: ${systemProblem(err)}` }, err);
   } finally {

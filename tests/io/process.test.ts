@@ -78,6 +78,13 @@ describe("process behaviour: environment failures are reported as what they are"
     expect(lines(err)[0]).toMatch(message);
   });
 
+  it("the machine failing while an input is read is exit 1 naming the file, not bad input (EIO)", async () => {
+    // /proc/self/mem is a regular file whose unmapped first page cannot be read
+    const r = await run(["predict", "--model", "/proc/self/mem", "--hardware", "cerebras-wse3"]);
+    expect(r.code).toBe(1);
+    expect(lines(r.err)).toEqual(["wafersim: cannot read /proc/self/mem: i/o error (EIO)"]);
+  });
+
   it("a bug is still an internal error, to report", () => {
     let err = "";
     expect(reportError(new TypeError("x is undefined"), { out: () => undefined, err: (s) => { err += s; } })).toBe(1);
