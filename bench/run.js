@@ -32,3 +32,4 @@ rate("evaluate (full Prediction object), wafer, 70B, 4 x CS-3", 20_000, (i) => e
 rate("predict from ids (loads descriptions each time)", 200, () => predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm" }));
 await benchCharts();
 await import("./sweep.js");
+await import("./serving.js");

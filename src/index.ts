@@ -1,10 +1,12 @@
 /**
  * wafersim's public API. The CLI uses only what is exported here or in the command modules.
  */
-export { predict, prepare, prepareFrom, evaluate, rooflineTokensPerSecond, type Prediction, type Prepared } from "./engine/predict.js";
+export { predict, prepare, prepareFrom, evaluate, planOf, prefillAfterCache, type Prediction, type Prepared } from "./engine/predict.js";
+export { deploy, passSeconds, type Deployment, type Segment } from "./engine/deployment.js";
+export { EXPERT_PLACEMENTS, type ExpertPlacement } from "./engine/machine.js";
 export type { Band, Breakdown, Bound, PredictOptions, Speculation, Warning, Workload } from "./engine/types.js";
 export { expectedTokensPerStep } from "./engine/phases/speculative.js";
-export { parameterSets, parameterSetFor, PARAMETER_DEFS, type ParameterSet, type ParameterDef } from "./engine/parameters.js";
+export { parameterSets, parameterSetFor, PARAMETER_DEFS, type ParameterSet, type ParameterDef, type Params, type WaferParams, type GpuParams } from "./engine/parameters.js";
 export { loadModel, modelFromData } from "./model/load.js";
 export { countParams, type Architecture, type ParamCounts, type WeightFormat } from "./model/arch.js";
 export type { Model } from "./model/types.js";

@@ -6,7 +6,7 @@ import { InputError, inputError, type Issue } from "./errors.js";
 export const MODELS_DIR = fileURLToPath(new URL("../models/", import.meta.url));
 export const ROOT_DIR = fileURLToPath(new URL("../", import.meta.url));
 
-export type Collection = "hardware" | "llm" | "stacks" | "tasks" | "params";
+export type Collection = "hardware" | "llm" | "stacks" | "tasks" | "params" | "power" | "prices";
 
 /** Ids available in one collection (file names without extension). */
 export function listIds(collection: Collection): string[] {

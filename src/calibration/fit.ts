@@ -48,16 +48,27 @@ export interface FitResult {
  * parameters that the references cannot tell apart at their starting values instead of
  * drifting along a flat valley; it is the same for every set and every parameter.
  */
-export function fitLeastSquares(residuals: (x: number[]) => number[], start: number[], bounds: readonly Bounded[], opts: { ridge?: number; maxIterations?: number } = {}): FitResult {
+export function fitLeastSquares(residuals: (x: number[]) => number[], start: number[], bounds: readonly Bounded[], opts: { ridge?: number; maxIterations?: number; starts?: readonly number[] } = {}): FitResult {
+  // Levenberg-Marquardt finds the minimum of the valley it starts in. A few starts spread over
+  // the ranges (the same for every fit: the given start, and every parameter shifted together
+  // towards either end) guard against a poor local minimum; the cheapest result is kept. The
+  // ridge always pulls towards the given start.
+  const u0 = start.map((x, i) => Math.min(4, Math.max(-4, toFree(bounds[i]!, x))));
+  let best: FitResult | undefined;
+  for (const shift of opts.starts ?? [0, -1.5, 1.5]) {
+    const r = fitFrom(residuals, u0, u0.map((u) => Math.min(4, Math.max(-4, u + shift))), bounds, opts);
+    if (!best || r.cost < best.cost) best = r;
+  }
+  return best!;
+}
+
+function fitFrom(residuals: (x: number[]) => number[], u0: readonly number[], first: readonly number[], bounds: readonly Bounded[], opts: { ridge?: number; maxIterations?: number }): FitResult {
   const ridge = opts.ridge ?? 1e-3;
   const maxIt = opts.maxIterations ?? 60;
-  // Start (and anchor the ridge) inside the range: at a bound the sigmoid is flat and a
-  // parameter could never move.
-  const u0 = start.map((x, i) => Math.min(4, Math.max(-4, toFree(bounds[i]!, x))));
   const n = u0.length;
   const full = (u: number[]): number[] => [...residuals(u.map((v, i) => toValue(bounds[i]!, v))), ...u.map((v, i) => Math.sqrt(ridge) * (v - u0[i]!))];
   const costOf = (r: number[]) => r.reduce((s, v) => s + v * v, 0);
-  let u = [...u0];
+  let u = [...first];
   let r = full(u);
   let cost = costOf(r);
   let mu = 1e-2;

@@ -1,13 +1,14 @@
 import { readFileSync, renameSync, writeFileSync } from "node:fs";
 import { stringify } from "yaml";
 import { readData } from "../io/read.js";
-import { PARAMETER_DEFS } from "../engine/parameters.js";
+import { defOf } from "../engine/parameters.js";
 import { ROOT_DIR } from "../registry.js";
 import type { CalibrationReport, SetResult } from "./calibrate.js";
 import { accuracyMarkdown } from "./report.js";
 
 /** A parameter value as text with a readable unit: "1.234 us", "0.7525". */
 export function formatParameter(dim: string, value: number): string {
+  if (dim === "bytes") return `${Number((value / 1e9).toPrecision(4))} GB`;
   const sig = (x: number) => String(Number(x.toPrecision(4)));
   if (dim !== "time") return sig(value);
   if (value === 0) return "0 s";
@@ -26,15 +27,15 @@ export function writeAtomic(file: string, text: string): void {
 /** Stores a set's fitted values with provenance (date, references used, residuals). */
 export function writeSet(set: SetResult, report: CalibrationReport, date: string): void {
   const raw = readData(set.file) as Record<string, unknown> & { parameters: Record<string, { value: string; source: string }>; provenance: Record<string, unknown> };
-  const kind = raw["kind"] as string;
+  const kind = raw["kind"] as "wafer" | "gpu";
   for (const [name, value] of Object.entries(set.values)) {
-    const def = PARAMETER_DEFS.find((d) => d.name === name && d.kind === kind)!;
+    const def = defOf(kind, name)!;
     const source = !set.unidentified.includes(name)
       ? `fitted by wafersim calibrate on ${date} to ${set.references.length} references (provenance)`
       : def.scope === "hardware"
         ? `not identified by this set's references (none depends on it): shared with the sets on the same chips, or the middle of its range (wafersim calibrate, ${date})`
         : `not identified by this set's references (none depends on it): the middle of its physical range (wafersim calibrate, ${date})`;
-    raw.parameters[name] = { value: formatParameter(def.dim, value), source };
+    raw.parameters[name] = { value: formatParameter(def.dim, value as number), source };
   }
   const rows = report.references.filter((r) => set.references.includes(r.id));
   raw.provenance = {
@@ -45,6 +46,8 @@ export function writeSet(set: SetResult, report: CalibrationReport, date: string
     mapePct: Number(set.mapePct.toFixed(2)),
     looMapePct: Number(set.looMapePct.toFixed(2)),
     residuals: Object.fromEntries(rows.map((r) => [r.id, Number(r.errorPct.toFixed(2))])),
+    leaveOneOut: set.leaveOneOut,
+    ...(set.unidentified.length > 0 ? { unidentified: set.unidentified } : {}),
   };
   const header = readFileSync(set.file, "utf8").split("\n").filter((l) => l.startsWith("#")).join("\n");
   writeAtomic(set.file, `${header}\n${stringify(raw, { lineWidth: 0 })}`);

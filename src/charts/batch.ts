@@ -1,5 +1,5 @@
 import type { Prediction } from "../engine/predict.js";
-import { hardwareLabel, num, predictionSource, workloadText } from "./format.js";
+import { bandOf, hardwareLabel, num, numWithBand, predictionSource, workloadText } from "./format.js";
 import { colour, type ChartSpec, type Series } from "./spec.js";
 
 /** One deployment's decode speed as the batch (concurrent users) grows, chips held fixed. */
@@ -22,6 +22,7 @@ export function batchTradeoffSpec(curves: readonly BatchCurve[], version: string
     colour: colour(i),
     pointLabels: true,
     data: c.points.map((p) => ({ x: p.decode.aggregateTokensPerSecond, y: p.decode.tokensPerSecondPerUser, label: `${p.workload.batch}` })),
+    ...(c.points.some((p) => bandOf(p, "decode.tokensPerSecondPerUser")) ? { errorBars: c.points.map((p) => bandOf(p, "decode.tokensPerSecondPerUser")) } : {}),
   }));
   const all = curves.flatMap((c) => c.points);
   return {
@@ -33,7 +34,7 @@ export function batchTradeoffSpec(curves: readonly BatchCurve[], version: string
     series,
     table: {
       columns: ["hardware", "batch", "tok/s per user", "tok/s total", "bound"],
-      rows: all.map((p) => [hardwareLabel(p), String(p.workload.batch), num(p.decode.tokensPerSecondPerUser), num(p.decode.aggregateTokensPerSecond), p.decode.bound]),
+      rows: all.map((p) => [hardwareLabel(p), String(p.workload.batch), numWithBand(p.decode.tokensPerSecondPerUser, bandOf(p, "decode.tokensPerSecondPerUser")), num(p.decode.aggregateTokensPerSecond), p.decode.bound]),
     },
     source: predictionSource(all, version),
   };

@@ -1,4 +1,4 @@
-import { num, timeUnit } from "./format.js";
+import { dataRange, num, timeUnit } from "./format.js";
 import { PALETTE, type ChartSpec, type Point, type Series } from "./spec.js";
 
 /** One row of `wafersim calibrate --json`. */
@@ -62,24 +62,6 @@ export function byMetric(rows: readonly CalibrationRow[]): Map<string, Calibrati
     out.set(k, [...(out.get(k) ?? []), r]);
   }
   return out;
-}
-
-/**
- * Axis range around the data on a log scale: from 20% under the smallest value to 25% over the
- * largest (room for the points and the tolerance band at both ends), widened to the nearest
- * 1, 2 or 5 times a power of ten so the end ticks read as round numbers; no empty decades.
- */
-export function dataRange(values: readonly number[]): { lo: number; hi: number } {
-  const steps = [1, 2, 5, 10];
-  const down = (v: number) => {
-    const p = 10 ** Math.floor(Math.log10(v));
-    return p * [...steps].reverse().find((s) => s * p <= v * (1 + 1e-12))!;
-  };
-  const up = (v: number) => {
-    const p = 10 ** Math.floor(Math.log10(v));
-    return p * steps.find((s) => s * p >= v * (1 - 1e-12))!;
-  };
-  return { lo: down(Math.min(...values) / 1.25), hi: up(Math.max(...values) * 1.25) };
 }
 
 /**

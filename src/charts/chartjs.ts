@@ -1,5 +1,5 @@
 import type { Axis, ChartSpec, Point, Series } from "./spec.js";
-import { wrapSource } from "./format.js";
+import { dataRange, wrapSource } from "./format.js";
 
 /**
  * A Chart.js configuration as plain JSON (no functions), so the same object feeds the
@@ -25,12 +25,34 @@ function axisTitle(a: Axis): string {
   return a.unit === "" ? a.title : `${a.title} (${a.unit})`;
 }
 
-function scale(a: Axis, stackedDefault: boolean): Record<string, unknown> {
+/** The numbers drawn along one axis ("x" or "y"), for the bounds of a logarithmic axis. */
+function axisValues(spec: ChartSpec, axis: "x" | "y"): number[] {
+  const valueAxis = spec.horizontal ? "x" : "y";
+  const out: number[] = [];
+  const add = (v: unknown) => {
+    if (typeof v === "number" && Number.isFinite(v)) out.push(v);
+    else if (Array.isArray(v)) for (const x of v) add(x);
+  };
+  for (const s of spec.series) {
+    for (const d of s.data) {
+      if (d === null) continue;
+      if (typeof d === "number") { if (axis === valueAxis) add(d); }
+      else add(axis === "x" ? d.x : d.y);
+    }
+  }
+  return out.filter((v) => v > 0);
+}
+
+function scale(a: Axis, stackedDefault: boolean, values: readonly number[]): Record<string, unknown> {
+  // A logarithmic axis ends on 1, 2 or 5 times a power of ten, with room around the data: no point sits on its edge.
+  const log = a.scale === "logarithmic" && (a.min === undefined || a.max === undefined) && values.length > 0 ? dataRange(values) : undefined;
+  const min = a.min ?? log?.lo;
+  const max = a.max ?? log?.hi;
   return {
     type: a.scale,
     ...(a.labels ? { labels: [...a.labels] } : {}),
-    ...(a.min !== undefined ? { min: a.min } : {}),
-    ...(a.max !== undefined ? { max: a.max } : {}),
+    ...(min !== undefined ? { min } : {}),
+    ...(max !== undefined ? { max } : {}),
     stacked: a.stacked ?? stackedDefault,
     title: { display: true, text: axisTitle(a), font: { size: 15, family: FONT } },
     ticks: { font: { size: 13, family: FONT } },
@@ -44,13 +66,18 @@ function pointData(d: number | Point | null): unknown {
 }
 
 function dataset(s: Series): Record<string, unknown> {
-  const common = { label: s.label, data: s.data.map(pointData), borderColor: s.colour, ...(s.legend === false ? { wafersimHideInLegend: true } : {}) };
+  // points are drawn whole even where they sit on the plot's edge (a linear axis ends at the data)
+  const common = {
+    label: s.label, data: s.data.map(pointData), borderColor: s.colour, ...(s.kind === "band" || s.kind === "bar" ? {} : { clip: false }), ...(s.legend === false ? { wafersimHideInLegend: true } : {}),
+    ...(s.errorBars ? { wafersimErrorBars: s.errorBars.map((b) => (b ? { low: b.low, high: b.high } : null)) } : {}),
+  };
   switch (s.kind) {
     case "bar":
       return { ...common, type: "bar", backgroundColor: s.colour, borderWidth: 0, ...(s.stack !== undefined ? { stack: s.stack } : {}) };
     case "line":
       return {
-        ...common, type: "line", backgroundColor: s.colour, borderWidth: 2.5, pointRadius: 4, pointHoverRadius: 6, fill: false,
+        // a dashed line is a reference (y = x, a target): no point markers
+        ...common, type: "line", backgroundColor: s.colour, borderWidth: 2.5, pointRadius: s.dashed ? 0 : 4, pointHoverRadius: s.dashed ? 0 : 6, fill: false,
         ...(s.dashed ? { borderDash: [8, 5] } : {}), ...(s.pointLabels ? { wafersimPointLabels: true } : {}),
       };
     case "scatter":
@@ -82,8 +109,8 @@ export function toChartJs(spec: ChartSpec): ChartJsConfig {
       ...(spec.horizontal ? { datasets: { bar: { grouped: false } } } : {}),
       layout: { padding: { left: 12, right: 24, top: 8, bottom: 12 + 16 * sourceLines.length } },
       scales: {
-        x: scale(spec.x, stacked),
-        y: scale(spec.y, stacked),
+        x: scale(spec.x, stacked, axisValues(spec, "x")),
+        y: scale(spec.y, stacked, axisValues(spec, "y")),
       },
       interaction: { mode: "nearest", intersect: false },
       plugins: {

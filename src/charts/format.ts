@@ -14,6 +14,17 @@ export function num(v: number): string {
   return formatCount(v, 3);
 }
 
+/** A prediction's band of one metric as an error bar ({low, high}), or null when it has none. */
+export function bandOf(p: Prediction, metric: string): { readonly low: number; readonly high: number } | null {
+  const b = p.uncertainty?.[metric];
+  return b && Number.isFinite(b.low) && Number.isFinite(b.high) ? { low: b.low, high: b.high } : null;
+}
+
+/** "1,780 (1,510-2,050)" for tables under charts, or the value alone. */
+export function numWithBand(v: number, band: { readonly low: number; readonly high: number } | null): string {
+  return band ? `${num(v)} (${num(band.low)}-${num(band.high)})` : num(v);
+}
+
 export function hardwareLabel(p: Prediction): string {
   return `${p.hardware.chips} x ${p.hardware.id}`;
 }
@@ -68,4 +79,22 @@ export function wrapSource(text: string, max = 150): string[] {
   }
   if (line.trim() !== "") lines.push(line.trimEnd());
   return lines;
+}
+
+/**
+ * Axis range around the data on a log scale: from 20% under the smallest value to 25% over the
+ * largest (room for the points and the tolerance band at both ends), widened to the nearest
+ * 1, 2 or 5 times a power of ten so the end ticks read as round numbers; no empty decades.
+ */
+export function dataRange(values: readonly number[]): { lo: number; hi: number } {
+  const steps = [1, 2, 5, 10];
+  const down = (v: number) => {
+    const p = 10 ** Math.floor(Math.log10(v));
+    return p * [...steps].reverse().find((s) => s * p <= v * (1 + 1e-12))!;
+  };
+  const up = (v: number) => {
+    const p = 10 ** Math.floor(Math.log10(v));
+    return p * steps.find((s) => s * p >= v * (1 - 1e-12))!;
+  };
+  return { lo: down(Math.min(...values) / 1.25), hi: up(Math.max(...values) * 1.25) };
 }

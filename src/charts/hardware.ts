@@ -1,5 +1,5 @@
 import type { Prediction } from "../engine/predict.js";
-import { hardwareLabel, num, predictionSource, workloadText } from "./format.js";
+import { bandOf, hardwareLabel, num, numWithBand, predictionSource, workloadText } from "./format.js";
 import { PALETTE, type ChartSpec } from "./spec.js";
 
 /**
@@ -11,6 +11,7 @@ export function hardwareBarsSpec(ps: readonly Prediction[], version: string): Ch
   const first = ps[0];
   if (!first) throw new Error("hardwareBarsSpec: no predictions to draw");
   const labels = ps.map(hardwareLabel);
+  const bands = ps.some((p) => bandOf(p, "decode.tokensPerSecondPerUser") !== null);
   return {
     id: "hardware-speed",
     title: `Decode speed by hardware: ${first.model.id}`,
@@ -18,13 +19,16 @@ export function hardwareBarsSpec(ps: readonly Prediction[], version: string): Ch
     x: { title: "hardware", unit: "", scale: "category", labels },
     y: { title: "decode speed per user", unit: "tok/s", scale: "logarithmic" },
     series: [
-      { label: "predicted decode speed", kind: "bar", colour: PALETTE[0], data: ps.map((p) => p.decode.tokensPerSecondPerUser) },
+      {
+        label: `predicted decode speed${bands ? " (whiskers: error band)" : ""}`, kind: "bar", colour: PALETTE[0], data: ps.map((p) => p.decode.tokensPerSecondPerUser),
+        ...(bands ? { errorBars: ps.map((p) => bandOf(p, "decode.tokensPerSecondPerUser")) } : {}),
+      },
       { label: "physical roofline (memory bandwidth or peak compute)", kind: "marker", colour: PALETTE[7], data: ps.map((p) => p.decode.rooflineTokensPerSecondPerUser) },
     ],
     table: {
       columns: ["hardware", "tok/s per user", "roofline tok/s per user", "share of roofline", "bound"],
       rows: ps.map((p) => [
-        hardwareLabel(p), num(p.decode.tokensPerSecondPerUser), num(p.decode.rooflineTokensPerSecondPerUser),
+        hardwareLabel(p), numWithBand(p.decode.tokensPerSecondPerUser, bandOf(p, "decode.tokensPerSecondPerUser")), num(p.decode.rooflineTokensPerSecondPerUser),
         `${((100 * p.decode.tokensPerSecondPerUser) / p.decode.rooflineTokensPerSecondPerUser).toPrecision(3)}%`, p.decode.bound,
       ]),
     },

@@ -7,8 +7,8 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { toChartJs } from "./chartjs.js";
-import { wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick } from "./plugins.js";
+import { toChartJs, type ChartJsConfig } from "./chartjs.js";
+import { wafersimDrawErrorBars, wafersimDrawPointLabels, wafersimDrawSource, wafersimFillBackground, wafersimLegendFilter, wafersimLogTick, wafersimLogTicks } from "./plugins.js";
 import { CHART_HEIGHT, CHART_WIDTH, type ChartSpec } from "./spec.js";
 
 /** Chart.js's UMD build as shipped in node_modules. */
@@ -41,6 +41,7 @@ const PAGE_SCRIPT = `
   var plugins = [
     { id: "wafersimBackground", beforeDraw: HOOK_FILL },
     { id: "wafersimSource", afterDraw: HOOK_SOURCE },
+    { id: "wafersimErrorBars", afterDatasetsDraw: HOOK_ERRORBARS },
     { id: "wafersimPointLabels", afterDatasetsDraw: HOOK_LABELS }
   ];
   function fmt(v) {
@@ -55,7 +56,7 @@ const PAGE_SCRIPT = `
     cfg.options.plugins.legend.labels.filter = HOOK_LEGEND;
     Object.keys(cfg.options.scales).forEach(function (k) {
       var sc = cfg.options.scales[k];
-      if (sc.type === "logarithmic") sc.ticks.callback = HOOK_LOGTICK;
+      if (sc.type === "logarithmic") { sc.ticks.callback = HOOK_LOGTICK; sc.afterBuildTicks = HOOK_LOGTICKS; }
     });
     cfg.options.plugins.tooltip.callbacks = {
       label: function (ctx) {
@@ -91,12 +92,26 @@ export interface HtmlPart {
   readonly specs: readonly ChartSpec[];
 }
 
-function sectionHtml(s: ChartSpec): string {
+/**
+ * One chart's section: the canvas, its source line (as text, once per page: a chart whose
+ * source an earlier chart already printed points back to it) and its table.
+ */
+function sectionHtml(s: ChartSpec, firstWithSource: ReadonlyMap<string, ChartSpec>): string {
+  const first = firstWithSource.get(s.source);
+  const source = !first || first === s ? esc(s.source) : `Source: as for <a href="#${esc(first.id)}">${esc(first.title)}</a> above.`;
   return `<section id="${esc(s.id)}">
 <canvas id="chart-${esc(s.id)}" width="${CHART_WIDTH}" height="${CHART_HEIGHT}" role="img" aria-label="${esc(s.title)}"></canvas>
-<p class="source">${esc(s.source)}</p>
+<p class="source">${source}</p>
 ${tableHtml(s)}
 </section>`;
+}
+
+/** The chart's Chart.js configuration for the page: the source line is printed under the canvas, not drawn in it. */
+function pageConfig(s: ChartSpec): ChartJsConfig {
+  const cfg = toChartJs(s);
+  const plugins = cfg.options["plugins"] as Record<string, unknown>;
+  const layout = cfg.options["layout"] as { padding: Record<string, number> };
+  return { ...cfg, options: { ...cfg.options, layout: { padding: { ...layout.padding, bottom: 12 } }, plugins: { ...plugins, wafersimSource: { lines: [] } } } };
 }
 
 /** One page with every chart: a flat list, or parts each under its own heading (chart ids must be unique). */
@@ -108,7 +123,7 @@ export function buildHtml(content: readonly ChartSpec[] | readonly HtmlPart[], o
   if (dup !== undefined) throw new Error(`buildHtml: two charts with the id ${dup}`);
   const data = specs.map((s) => ({
     id: s.id,
-    config: toChartJs(s),
+    config: pageConfig(s),
     horizontal: s.horizontal ?? false,
     valueUnit: s.horizontal ? s.x.unit : s.y.unit,
     xNumeric: !s.horizontal && s.x.scale !== "category",
@@ -118,13 +133,18 @@ export function buildHtml(content: readonly ChartSpec[] | readonly HtmlPart[], o
   const script = PAGE_SCRIPT
     .replace("HOOK_FILL", () => wafersimFillBackground.toString())
     .replace("HOOK_SOURCE", () => wafersimDrawSource.toString())
+    .replace("HOOK_ERRORBARS", () => wafersimDrawErrorBars.toString())
     .replace("HOOK_LABELS", () => wafersimDrawPointLabels.toString())
     .replace("HOOK_LEGEND", () => wafersimLegendFilter.toString())
+    .replace("HOOK_LOGTICKS", () => wafersimLogTicks.toString())
     .replace("HOOK_LOGTICK", () => wafersimLogTick.toString());
+  const firstWithSource = new Map<string, ChartSpec>();
+  for (const sp of specs) if (!firstWithSource.has(sp.source)) firstWithSource.set(sp.source, sp);
+  const sectionOf = (sp: ChartSpec) => sectionHtml(sp, firstWithSource);
   const sections = parts
     ? `<nav><ul>${parts.map((p) => `<li><a href="#part-${esc(p.id)}">${esc(p.title)}</a> (${p.specs.length} chart${p.specs.length === 1 ? "" : "s"})</li>`).join("")}</ul></nav>\n${
-      parts.map((p) => `<div class="part" id="part-${esc(p.id)}">\n<h2>${esc(p.title)}</h2>\n${p.description ? `<p>${esc(p.description)}</p>\n` : ""}${p.specs.map(sectionHtml).join("\n")}\n</div>`).join("\n")}`
-    : specs.map(sectionHtml).join("\n");
+      parts.map((p) => `<div class="part" id="part-${esc(p.id)}">\n<h2>${esc(p.title)}</h2>\n${p.description ? `<p>${esc(p.description)}</p>\n` : ""}${p.specs.map(sectionOf).join("\n")}\n</div>`).join("\n")}`
+    : specs.map(sectionOf).join("\n");
   return `<!doctype html>
 <html lang="en">
 <head>

@@ -6,10 +6,10 @@ import { basename } from "node:path";
 import { calibrationSpecs } from "./calibration.js";
 import { perTokenBreakdownSpec, ttftBreakdownSpec } from "./breakdown.js";
 import { hardwareBarsSpec } from "./hardware.js";
-import type { ChartInputs } from "./input.js";
-import { sessionTimelineSpec } from "./session.js";
+import type { ChartInputs, ResultProvenance } from "./input.js";
+import { sessionSpecs } from "./session.js";
 import type { ChartSpec } from "./spec.js";
-import { sweepSpecs } from "./sweep.js";
+import { defaultMetrics, sweepSpecs, type ChartTarget } from "./sweep.js";
 
 export type { ChartSpec, Axis, Series, Point, Table } from "./spec.js";
 export { PALETTE, CHART_WIDTH, CHART_HEIGHT } from "./spec.js";
@@ -18,9 +18,9 @@ export { batchTradeoffSpec, type BatchCurve } from "./batch.js";
 export { hardwareBarsSpec } from "./hardware.js";
 export { ttftBreakdownSpec, perTokenBreakdownSpec, type StackTimes } from "./breakdown.js";
 export { calibrationSpecs, calibrationMetricSpec, type CalibrationResult, type CalibrationRow } from "./calibration.js";
-export { sessionTimelineSpec, type SessionTimeline, type Segment } from "./session.js";
-export { sweepSpec, sweepSpecs, defaultMetrics, chartableMetrics, type SweepData, type SweepRow } from "./sweep.js";
-export { readChartInputs, sessionTimelineOf, type ChartInputs } from "./input.js";
+export { sessionTimelineSpec, sessionTurnsSpec, sessionSpecs, type SessionTimeline, type Segment } from "./session.js";
+export { sweepSpec, sweepSpecs, defaultMetrics, chartableMetrics, type SweepData, type SweepRow, type ChartTarget } from "./sweep.js";
+export { readChartInputs, sessionTimelineOf, type ChartInputs, type ResultProvenance } from "./input.js";
 export { CHART_SETS, LIVE_SETS, engineSpecs, batchCurve, calibrationSetSpecs, sessionsSetSpecs, type EngineChartSet, type ChartPart } from "./sets.js";
 export { scenarioCharts, reportParts, uniqueIds, REPORT_SCENARIO, type ScenarioChartOptions } from "./scenario.js";
 
@@ -31,6 +31,15 @@ export interface InputChartOptions {
   readonly tolerancePct?: number;
   /** sweep metrics to draw (default: see `defaultMetrics`) */
   readonly metrics?: readonly string[];
+  /** targets to draw as lines (`chart --target`), besides those the results carry */
+  readonly targets?: readonly ChartTarget[];
+}
+
+/** "model ...; hardware ...; parameters ..." from what a results file records, or that it records nothing. */
+export function provenanceText(p: ResultProvenance | undefined): string {
+  if (!p) return "model, hardware and parameter-set version: not recorded in the file";
+  const list = (xs: readonly string[]) => (xs.length > 0 ? xs.join(", ") : "not recorded");
+  return `model ${list(p.models)}; hardware ${list(p.hardware)}; parameters ${list(p.parameterSets)}${p.wafersim ? `; computed by wafersim ${p.wafersim}` : ""}`;
 }
 
 /** Every chart the inputs allow: 2 and 3 from predictions, 4 (one per metric) from calibration, 5 from sessions, 6 (one per metric) from a sweep. */
@@ -46,11 +55,14 @@ export function specsFromInputs(inp: ChartInputs, opts: InputChartOptions): Char
       ...(opts.tolerancePct !== undefined ? { tolerancePct: opts.tolerancePct } : {}),
     }));
   }
-  if (inp.sessions && inp.sessions.length > 0) specs.push(sessionTimelineSpec(inp.sessions, `wafersim session results in ${file} (charted by wafersim ${opts.version})`));
+  if (inp.sessions && inp.sessions.length > 0) specs.push(...sessionSpecs(inp.sessions, `wafersim session results in ${file} (charted by wafersim ${opts.version})`));
   if (inp.sweep) {
-    specs.push(...sweepSpecs(inp.sweep, opts.metrics, {
-      origin: `wafersim sweep results in ${file} (charted by wafersim ${opts.version}); engine figures from models/hardware and models/llm, calibration version not recorded in the file`,
-      file,
+    const targets = [...(inp.targets ?? []), ...(opts.targets ?? [])];
+    // a metric with a target is drawn even when not asked for
+    const metrics = opts.metrics && opts.metrics.length > 0 ? opts.metrics : [...new Set([...defaultMetrics(inp.sweep), ...targets.map((t) => t.metric)])];
+    specs.push(...sweepSpecs(inp.sweep, metrics, {
+      origin: `wafersim results in ${file} (charted by wafersim ${opts.version}); ${provenanceText(inp.provenance)}`,
+      file, targets,
     }));
   }
   return specs;

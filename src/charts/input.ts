@@ -20,15 +20,28 @@ import type { Prediction } from "../engine/predict.js";
 import { InputError, show, type Issue } from "../errors.js";
 import type { CalibrationResult, CalibrationRow } from "./calibration.js";
 import type { Segment, SegmentKind, SessionTimeline } from "./session.js";
-import type { Cell, SweepData, SweepRow } from "./sweep.js";
+import type { Cell, ChartTarget, SweepData, SweepRow } from "./sweep.js";
 import { METRICS } from "../scenario/fast.js";
 import { SESSION_METRICS } from "../scenario/session.js";
+
+/** What a results file records about the models, hardware and parameter sets it rests on. */
+export interface ResultProvenance {
+  readonly wafersim?: string;
+  readonly models: readonly string[];
+  readonly hardware: readonly string[];
+  /** "cerebras-2024-10 on cerebras-wse3 (fitted 2026-11-25)", ... */
+  readonly parameterSets: readonly string[];
+}
 
 export interface ChartInputs {
   readonly predictions?: readonly Prediction[];
   readonly calibration?: CalibrationResult;
   readonly sessions?: readonly SessionTimeline[];
   readonly sweep?: SweepData;
+  /** what the sweep rests on, when the file records it */
+  readonly provenance?: ResultProvenance;
+  /** targets the results carry (solve's), drawn as lines */
+  readonly targets?: readonly ChartTarget[];
 }
 
 type Obj = Record<string, unknown>;
@@ -99,11 +112,13 @@ function session(r: Reader, o: Obj, path: string, label: string): SessionTimelin
   const turns = r.list(o["turns"], `${path}turns`) ?? [];
   const segments: Segment[] = [];
   let t = 0;
+  let turn = 0;
   const add = (kind: SegmentKind, seconds: number) => {
-    segments.push({ kind, startSeconds: t, seconds });
+    segments.push({ kind, startSeconds: t, seconds, turn });
     t += seconds;
   };
   turns.forEach((x, i) => {
+    turn = i + 1;
     const p = `${path}turns.${i}`;
     const to = r.obj(x, p);
     if (!to) return;
@@ -192,16 +207,22 @@ function looksLikeRunSweep(v: unknown): v is Obj {
  * columns (src/scenario's METRICS, or SESSION_METRICS for agent sessions), then `note`.
  */
 function sweepRows(r: Reader, list: readonly Obj[], path: string): SweepData | undefined {
-  const axes = Object.keys(list[0]!).filter((k) => !METRIC_KEYS.has(k) && k !== "note");
+  const axes = Object.keys(list[0]!).filter((k) => !METRIC_KEYS.has(k) && !bandColumn(k) && k !== "note");
   const rows: SweepRow[] = [];
   list.forEach((o, i) => {
     const p = `${path}${i}`;
     const ax: Record<string, Cell> = {};
     const metrics: Record<string, Cell> = {};
+    const bands: Record<string, { low: number; high: number }> = {};
     for (const [k, v] of Object.entries(o)) {
       if (k === "note") continue;
       const c = cell(r, v, `${p}.${k}`);
       if (c === undefined) continue;
+      const band = bandColumn(k);
+      if (band) {
+        if (typeof c === "number") (bands[band.metric] ??= { low: NaN, high: NaN })[band.side] = c;
+        continue;
+      }
       if (METRIC_KEYS.has(k)) metrics[k] = c;
       else if (axes.includes(k)) ax[k] = c;
       else r.bad(`${p}.${k}`, v, "a column the first row does not have", `the columns of the first row: ${[...axes, ...Object.keys(list[0]!).filter((x) => METRIC_KEYS.has(x))].join(", ")}`);
@@ -209,9 +230,67 @@ function sweepRows(r: Reader, list: readonly Obj[], path: string): SweepData | u
     for (const k of axes) if (!(k in o)) r.bad(`${p}.${k}`, undefined, "missing", "every row has every swept key");
     const note = o["note"];
     if (typeof note !== "string") r.bad(`${p}.note`, note, "wrong type", "text (empty when the point ran)");
-    rows.push({ axes: ax, metrics, note: typeof note === "string" ? note : "" });
+    const whole = Object.fromEntries(Object.entries(bands).filter(([, b]) => Number.isFinite(b.low) && Number.isFinite(b.high)));
+    rows.push({ axes: ax, metrics, note: typeof note === "string" ? note : "", ...(Object.keys(whole).length > 0 ? { bands: whole } : {}) });
   });
   return { axes, rows, kind: rows.some((x) => "session.wallSeconds" in x.metrics) ? "session" : "prediction" };
+}
+
+/** A sweep's band column, `<metric>.low` or `<metric>.high` (issue 12: sweeps can write the band as columns). */
+function bandColumn(k: string): { readonly metric: string; readonly side: "low" | "high" } | undefined {
+  const m = /^(.+)\.(low|high)$/.exec(k);
+  return m && METRIC_KEYS.has(m[1]!) ? { metric: m[1]!, side: m[2] as "low" | "high" } : undefined;
+}
+
+/**
+ * What a results file says it rests on: `run --json`'s `provenance` (src/scenario/provenance.ts)
+ * or the same object under `provenance`, `metadata` or `meta` beside a sweep's rows. Undefined
+ * when the file records none.
+ */
+function provenanceOf(o: Obj): ResultProvenance | undefined {
+  const p = ["provenance", "metadata", "meta"].map((k) => o[k]).find((v) => v !== null && typeof v === "object" && !Array.isArray(v)) as Obj | undefined;
+  if (!p) return undefined;
+  const list = (v: unknown): string[] => (typeof v === "string" ? [v] : Array.isArray(v) ? v.filter((x): x is string => typeof x === "string") : []);
+  const sets = Array.isArray(p["parameterSets"]) ? (p["parameterSets"] as unknown[]).map((x) => {
+    if (typeof x === "string") return x;
+    const so = x as Obj;
+    return `${String(so["software"])} on ${String(so["hardware"])} (${String(so["method"])} ${String(so["date"])})`;
+  }) : list(p["parameters"] ?? p["parameterSet"] ?? p["calibration"]);
+  return { models: list(p["models"] ?? p["model"]), hardware: list(p["hardware"]), parameterSets: sets, ...(typeof p["wafersim"] === "string" ? { wafersim: p["wafersim"] } : {}) };
+}
+
+/** A solve result (`wafersim solve --json`): its evaluated values as a sweep of the varied key, with its target. */
+function looksLikeSolve(o: Obj): boolean {
+  return typeof o["vary"] === "string" && o["target"] !== null && typeof o["target"] === "object" && Array.isArray(o["rows"]);
+}
+
+function solveSweep(r: Reader, o: Obj): { sweep: SweepData; targets: ChartTarget[] } | undefined {
+  const t = r.obj(o["target"], "target");
+  const metric = t ? r.str(t, "metric", "target") : undefined;
+  const op = t ? r.str(t, "op", "target") : undefined;
+  const value = t ? r.num(t, "value", "target") : undefined;
+  const vary = o["vary"] as string;
+  const rows: SweepRow[] = [];
+  let fixedKeys: string[] = [];
+  (r.list(o["rows"], "rows") ?? []).forEach((row, i) => {
+    const ro = r.obj(row, `rows.${i}`);
+    const fixed = ro ? r.obj(ro["fixed"], `rows.${i}.fixed`) : undefined;
+    if (!ro || !fixed) return;
+    fixedKeys = Object.keys(fixed);
+    (r.list(ro["points"], `rows.${i}.points`) ?? []).forEach((pt, j) => {
+      const po = r.obj(pt, `rows.${i}.points.${j}`);
+      if (!po || metric === undefined) return;
+      const v = cell(r, po["value"], `rows.${i}.points.${j}.value`);
+      const m = po["metric"];
+      const axes: Record<string, Cell> = {};
+      for (const [k, c] of Object.entries(fixed)) axes[k] = cell(r, c, `rows.${i}.fixed.${k}`) ?? null;
+      axes[vary] = v ?? null;
+      rows.push({ axes, metrics: { [metric]: typeof m === "number" ? m : null }, note: typeof po["note"] === "string" ? po["note"] : "" });
+    });
+  });
+  if (metric === undefined || op === undefined || value === undefined) return undefined;
+  if (rows.length === 0) return r.bad("rows", o["rows"], "no evaluated points", "the JSON of `wafersim solve --json`");
+  return { sweep: { axes: [...fixedKeys, vary], rows, kind: "prediction", title: `solve: ${metric} ${op} ${value}, varying ${vary}` }, targets: [{ metric, op, value }] };
 }
 
 /** `wafersim run --json` of a scenario with a sweep. */
@@ -291,9 +370,19 @@ export function readChartInputs(data: unknown, file: string): ChartInputs {
     } else if ("turns" in o) {
       const s = session(r, o, "", sessionLabel(o));
       if (s) out = { sessions: [s] };
+    } else if (looksLikeSolve(o)) {
+      const s = solveSweep(r, o);
+      const prov = provenanceOf(o);
+      if (s) out = { sweep: s.sweep, targets: s.targets, ...(prov ? { provenance: prov } : {}) };
     } else if (looksLikeRunSweep(o)) {
       const s = runSweep(r, o, "");
-      if (s) out = { sweep: s };
+      const prov = provenanceOf(o);
+      if (s) out = { sweep: s, ...(prov ? { provenance: prov } : {}) };
+    } else if (["rows", "points"].some((k) => looksLikeSweepRows(o[k]))) {
+      // sweep rows with what they rest on beside them: { provenance | metadata | meta, rows | points }
+      const s = sweepRows(r, (looksLikeSweepRows(o["rows"]) ? o["rows"] : o["points"]) as Obj[], looksLikeSweepRows(o["rows"]) ? "rows." : "points.");
+      const prov = provenanceOf(o);
+      if (s) out = { sweep: s, ...(prov ? { provenance: prov } : {}) };
     } else if (looksLikePrediction(o)) {
       out = { predictions: [o as unknown as Prediction] };
     } else if (["calibration", "sessions", "sweep", "predictions"].some((k) => k in o)) {

@@ -158,3 +158,65 @@ export function wafersimLogTick(value: number, index: number, ticks: readonly { 
   }
   return label;
 }
+
+/**
+ * Ticks of a logarithmic axis at 1, 2 and 5 times each power of ten inside it (Chart.js
+ * `afterBuildTicks`), so grid lines and labels fall on the same round values. An axis too narrow
+ * to hold two of them keeps Chart.js's own ticks.
+ */
+export function wafersimLogTicks(scale: { readonly min: number; readonly max: number; ticks: { value: number }[] }): void {
+  const min = scale.min;
+  const max = scale.max;
+  if (!(min > 0) || !(max > min)) return;
+  const ticks: { value: number }[] = [];
+  for (let e = Math.floor(Math.log10(min)); e <= Math.ceil(Math.log10(max)); e++) {
+    for (const m of [1, 2, 5]) {
+      // the power is rounded to a short decimal so 3 x 10^-1 reads as 0.5, not 0.5000000000000001
+      const v = Number((m * Math.pow(10, e)).toPrecision(12));
+      if (v >= min * (1 - 1e-9) && v <= max * (1 + 1e-9)) ticks.push({ value: v });
+    }
+  }
+  if (ticks.length >= 2) scale.ticks = ticks;
+}
+
+/**
+ * Error bands of bars and points (datasets carrying `wafersimErrorBars`, one {low, high} or
+ * null per data item): a whisker with caps along the value axis, drawn over the datasets.
+ * Chosen over the chartjs-chart-error-bars package: that adds chart types which both the node
+ * renderer and the HTML page would have to register, and one more bundle to inline in the
+ * page, for what these few lines draw with the hooks already in place.
+ */
+export function wafersimDrawErrorBars(chart: HookChart): void {
+  const ctx = chart.ctx;
+  const sets = chart.data.datasets;
+  ctx.save();
+  ctx.lineWidth = 1.5;
+  for (let i = 0; i < sets.length; i++) {
+    const ds = sets[i] as { wafersimErrorBars?: readonly ({ low: number; high: number } | null)[]; borderColor?: unknown } | undefined;
+    if (!ds || !ds.wafersimErrorBars || !chart.isDatasetVisible(i)) continue;
+    const meta = chart.getDatasetMeta(i) as unknown as { data: readonly { x: number; y: number }[]; vScale?: { getPixelForValue(v: number): number; axis: string } };
+    const v = meta.vScale;
+    if (!v) continue;
+    for (let j = 0; j < meta.data.length; j++) {
+      const b = ds.wafersimErrorBars[j];
+      const el = meta.data[j];
+      if (!b || !el || !(b.low >= 0) || !(b.high >= b.low)) continue;
+      const lo = v.getPixelForValue(b.low);
+      const hi = v.getPixelForValue(b.high);
+      const cap = 6;
+      ctx.strokeStyle = "#333333";
+      ctx.beginPath();
+      if (v.axis === "y") {
+        ctx.moveTo(el.x, lo); ctx.lineTo(el.x, hi);
+        ctx.moveTo(el.x - cap, lo); ctx.lineTo(el.x + cap, lo);
+        ctx.moveTo(el.x - cap, hi); ctx.lineTo(el.x + cap, hi);
+      } else {
+        ctx.moveTo(lo, el.y); ctx.lineTo(hi, el.y);
+        ctx.moveTo(lo, el.y - cap); ctx.lineTo(lo, el.y + cap);
+        ctx.moveTo(hi, el.y - cap); ctx.lineTo(hi, el.y + cap);
+      }
+      ctx.stroke();
+    }
+  }
+  ctx.restore();
+}

@@ -13,15 +13,17 @@ import { perTokenBreakdownSpec, ttftBreakdownSpec } from "./breakdown.js";
 import { calibrationText, type SetUse } from "./format.js";
 import { hardwareBarsSpec } from "./hardware.js";
 import { sessionTimelineOf } from "./input.js";
-import { sessionTimelineSpec } from "./session.js";
+import { sessionSpecs } from "./session.js";
 import { calibrationSetSpecs, CHART_SETS, engineSpecs, LIVE_SETS, sessionsSetSpecs, type ChartPart } from "./sets.js";
 import type { ChartSpec } from "./spec.js";
-import { axisGroups, sweepSpecs, type SweepData, type SweepRow } from "./sweep.js";
+import { axisGroups, defaultMetrics, sweepSpecs, type ChartTarget, type SweepData, type SweepRow } from "./sweep.js";
 
 export interface ScenarioChartOptions {
   readonly version: string;
   /** sweep metrics to draw (default: see `defaultMetrics` in sweep.ts) */
   readonly metrics?: readonly string[];
+  /** targets drawn as lines on their metric's chart (a metric with a target is drawn) */
+  readonly targets?: readonly ChartTarget[];
 }
 
 /** Sweeps larger than this are charted from `wafersim sweep --format json` output instead. */
@@ -78,18 +80,30 @@ export async function scenarioCharts(ref: string, opts: ScenarioChartOptions): P
   const rows: SweepRow[] = [];
   const uses: SetUse[] = [];
   const seenContexts = new Set<unknown>();
+  // Error bands come with full predictions: computed for every point only when the engine gives them.
+  let banded: boolean | undefined;
+  const models = new Set<string>();
   for (let i = 0; i < plan.total; i++) {
     const p = plan.point(i);
-    rows.push({ axes: p.axes, metrics: p.metrics, note: p.note });
     if (!seenContexts.has(p.context)) {
       seenContexts.add(p.context);
       uses.push(setUse(p));
+      models.add(p.context.prepared.model.id);
     }
+    if (plan.kind === "prediction" && p.note === "" && banded !== false) {
+      const u = (plan.predictionAt(i).stacked as Prediction).uncertainty ?? {};
+      banded = Object.keys(u).length > 0;
+      if (banded) {
+        rows.push({ axes: p.axes, metrics: p.metrics, note: p.note, bands: Object.fromEntries(Object.entries(u).map(([k, b]) => [k, { low: b.low, high: b.high }])) });
+        continue;
+      }
+    }
+    rows.push({ axes: p.axes, metrics: p.metrics, note: p.note });
   }
   const chain = sc.chain.map(where);
   const origin = [
     `wafersim ${opts.version} ${plan.kind === "session" ? "agent sessions" : "engine predictions"} of the scenario ${chain[chain.length - 1]}${chain.length > 1 ? ` (extends ${chain.slice(0, -1).join(", ")})` : ""}`,
-    "figures from models/hardware and models/llm",
+    `model ${[...models].join(", ")} (models/llm); hardware ${[...new Set(uses.map((u) => u.hardware))].join(", ")} (models/hardware)`,
     `calibration: ${calibrationText(uses)}`,
   ].join("; ");
   const specs: ChartSpec[] = [];
@@ -97,15 +111,17 @@ export async function scenarioCharts(ref: string, opts: ScenarioChartOptions): P
     // one point: its prediction (charts 2, 3) or its session (chart 5)
     if (plan.kind === "session") {
       const { session } = plan.sessionAt(0);
-      specs.push(sessionTimelineSpec([sessionTimelineOf(session)], origin));
+      specs.push(...sessionSpecs([sessionTimelineOf(session)], origin));
     } else {
       const ps = [plan.predictionAt(0).prediction];
       specs.push(hardwareBarsSpec(ps, opts.version), ttftBreakdownSpec(ps, opts.version), perTokenBreakdownSpec(ps, opts.version));
     }
     return { name, description, specs };
   }
-  const data: SweepData = { axes: sc.axes.map((a) => a.key), rows, kind: plan.kind, ...(sc.title ? { title: sc.title } : {}) };
-  specs.push(...sweepSpecs(data, opts.metrics, { origin, file: where(sc.file) }));
+  const data: SweepData = { axes: sc.axes.map((a) => a.key), rows, kind: plan.kind === "serving" ? "session" : plan.kind, ...(sc.title ? { title: sc.title } : {}) };
+  const targets = opts.targets ?? [];
+  const metrics = opts.metrics && opts.metrics.length > 0 ? opts.metrics : [...new Set([...defaultMetrics(data), ...targets.map((t) => t.metric)])];
+  specs.push(...sweepSpecs(data, metrics, { origin, file: where(sc.file), targets }));
   const hw = hardwarePoints(data);
   if (hw) {
     const ps: Prediction[] = hw.indices.map((i) => plan.predictionAt(i).prediction);

@@ -12,7 +12,7 @@ import { loadParameterSet } from "../engine/parameters.js";
 import { calibrationSpecs, type CalibrationResult } from "./calibration.js";
 import { calibrationText } from "./format.js";
 import { sessionTimelineOf } from "./input.js";
-import { sessionTimelineSpec } from "./session.js";
+import { sessionSpecs } from "./session.js";
 
 /** A comparison of one model on several hardware choices, drawn as charts 1-3. */
 export interface EngineChartSet {
@@ -128,5 +128,5 @@ export function sessionsSetSpecs(version: string, task = "swe-bench-pro"): Chart
     `GPU batch: ${results.filter((r) => r.hardware.kind === "gpu").map((r) => `${r.serving.batch} on ${r.hardware.id}`).join(", ") || "none"} (the task profile's serving assumption)`,
     `calibration: ${calibrationText(uses)}`,
   ].join("; ");
-  return [sessionTimelineSpec(results.map((r) => sessionTimelineOf(r)), origin)];
+  return sessionSpecs(results.map((r) => sessionTimelineOf(r)), origin);
 }

@@ -4,6 +4,7 @@
  * Chart.js configuration by `toChartJs` and drawn by render.ts (PNG/SVG) or html.ts. Nothing
  * here imports canvas or Chart.js at run time.
  */
+import type { Warning } from "../engine/types.js";
 
 export type AxisScale = "linear" | "logarithmic" | "category";
 
@@ -44,6 +45,8 @@ export interface Series {
   readonly legend?: boolean;
   /** band: fill down to the series with this index (Chart.js `fill`) */
   readonly fillTo?: number;
+  /** an error band per data item (bars and points): a whisker from low to high along the value axis */
+  readonly errorBars?: readonly ({ readonly low: number; readonly high: number } | null)[];
 }
 
 export interface Table {
@@ -66,6 +69,8 @@ export interface ChartSpec {
   readonly table: Table;
   /** which figures and which version of the calibration the chart used */
   readonly source: string;
+  /** what a reader should know that the chart only shows (a line that ends early): printed on stderr too */
+  readonly warnings?: readonly Warning[];
 }
 
 /**

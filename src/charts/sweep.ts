@@ -1,7 +1,8 @@
 import { inputError } from "../errors.js";
 import { num, timeUnit } from "./format.js";
-import { colour, type AxisScale, type ChartSpec, type Point, type Series } from "./spec.js";
-import { OVERHEAD_LABELS, OVERHEAD_PARTS } from "../scenario/session.js";
+import type { Warning } from "../engine/types.js";
+import { colour, PALETTE, type AxisScale, type ChartSpec, type Point, type Series } from "./spec.js";
+import { metricInfo } from "../scenario/metrics.js";
 
 /** A cell of a sweep row, as `wafersim sweep --format json` writes it. */
 export type Cell = number | string | boolean | null;
@@ -11,6 +12,18 @@ export interface SweepRow {
   readonly axes: Readonly<Record<string, Cell>>;
   readonly metrics: Readonly<Record<string, Cell>>;
   readonly note: string;
+  /** error bands by metric (SI, as the metric), when the results carry them */
+  readonly bands?: Readonly<Record<string, { readonly low: number; readonly high: number }>>;
+}
+
+/** A target to draw as a line: from `solve --target`, `chart --target`, or a serving SLO. */
+export interface ChartTarget {
+  readonly metric: string;
+  readonly op: string;
+  /** in the metric's SI unit */
+  readonly value: number;
+  /** what it is, e.g. "SLO: p99 TTFT" (default "target") */
+  readonly label?: string;
 }
 
 /**
@@ -26,39 +39,6 @@ export interface SweepData {
   /** the scenario's title, when known */
   readonly title?: string;
 }
-
-type MetricKind = "rate" | "time" | "bytes" | "params" | "share" | "count";
-
-/** How each sweep metric is drawn: its axis title and the kind of quantity (SI in the data). */
-const METRIC_INFO: Readonly<Record<string, { readonly title: string; readonly kind: MetricKind; readonly unit?: string }>> = {
-  "hardware.chips": { title: "chips used", kind: "count", unit: "chips" },
-  "decode.tokensPerSecondPerUser": { title: "decode speed per user", kind: "rate" },
-  "decode.timePerOutputTokenSeconds": { title: "time per output token", kind: "time" },
-  "decode.aggregateTokensPerSecond": { title: "aggregate decode throughput", kind: "rate" },
-  "decode.rooflineTokensPerSecondPerUser": { title: "physical roofline per user", kind: "rate" },
-  "prefill.seconds": { title: "prefill time", kind: "time" },
-  ttftSeconds: { title: "time to first token", kind: "time" },
-  requestSeconds: { title: "time for the whole request", kind: "time" },
-  "memory.neededBytes": { title: "memory needed", kind: "bytes" },
-  "model.totalParams": { title: "model size", kind: "params" },
-  "session.batch": { title: "users per decode step", kind: "count", unit: "" },
-  "session.turns": { title: "turns", kind: "count", unit: "" },
-  "session.decodedTokens": { title: "tokens decoded in the session", kind: "count", unit: "tokens" },
-  "session.decodeTokensPerSecond": { title: "mean decode speed per user", kind: "rate" },
-  "session.wallSeconds": { title: "session wall time", kind: "time" },
-  "session.modelSeconds": { title: "model time in the session", kind: "time" },
-  "session.model.prefillSeconds": { title: "prefill time in the session", kind: "time" },
-  "session.model.decodeSeconds": { title: "decode time in the session", kind: "time" },
-  "session.toolSeconds": { title: "tool time in the session", kind: "time" },
-  "session.overheadSeconds": { title: "serving overhead in the session", kind: "time" },
-  "session.shares.model": { title: "model share of wall time", kind: "share" },
-  "session.shares.tool": { title: "tool share of wall time", kind: "share" },
-  "session.shares.overhead": { title: "overhead share of wall time", kind: "share" },
-  ...Object.fromEntries(OVERHEAD_PARTS.flatMap((part) => [
-    [`session.overhead.${part}Seconds`, { title: `${OVERHEAD_LABELS[part].full} in the session`, kind: "time" as const }],
-    [`session.shares.${part}`, { title: `${OVERHEAD_LABELS[part].full} share of wall time`, kind: "share" as const }],
-  ])),
-};
 
 /** Metrics that are not numbers (drawn in the table only). */
 const NOT_NUMERIC = new Set(["decode.bound", "memory.fits"]);
@@ -131,7 +111,8 @@ export function axisInfo(key: string, values: readonly Cell[]): AxisInfo {
 }
 
 function metricUnit(metric: string, values: readonly number[]): { title: string; unit: string; factor: number } {
-  const info = METRIC_INFO[metric] ?? { title: metric, kind: "count" as const, unit: "" };
+  // the one table of metric names, units and kinds (src/scenario/metrics.ts)
+  const info = metricInfo(metric) ?? { title: metric, kind: "count" as const, unit: "" };
   switch (info.kind) {
     case "rate": return { title: info.title, unit: "tok/s", factor: 1 };
     case "time": {
@@ -141,7 +122,8 @@ function metricUnit(metric: string, values: readonly number[]): { title: string;
     case "bytes": return { title: info.title, unit: "GB", factor: 1e-9 };
     case "params": return { title: info.title, unit: "billion parameters", factor: 1e-9 };
     case "share": return { title: info.title, unit: "%", factor: 100 };
-    case "count": return { title: info.title, unit: info.unit ?? "", factor: 1 };
+    case "count": return { title: info.title, unit: info.unit, factor: 1 };
+    case "bound": case "flag": return { title: info.title, unit: "", factor: 1 };
   }
 }
 
@@ -215,6 +197,13 @@ export interface SweepChartOptions {
   readonly origin: string;
   /** the results file or scenario the rows came from, named when a metric is not there */
   readonly file: string;
+  /** targets drawn as horizontal lines on the chart of their metric */
+  readonly targets?: readonly ChartTarget[];
+}
+
+/** Why a point could not run, in a few words: the model's context window, or memory. */
+export function stopReason(note: string): string {
+  return /context window/.test(note) ? "the context window is exceeded" : "the model no longer fits in memory";
 }
 
 /**
@@ -246,29 +235,62 @@ export function sweepSpec(data: SweepData, metric: string, opts: SweepChartOptio
   };
   let series: Series[];
   let xAxis: ChartSpec["x"];
+  const warnings: Warning[] = [];
+  const endNotes: string[] = [];
   if (xKey && layout.numericX) {
-    series = [...groups.entries()].map(([label, rows], i) => ({
-      label, kind: "line", colour: colour(i),
-      data: rows.flatMap((r): Point[] => {
+    series = [];
+    [...groups.entries()].forEach(([label, rows], i) => {
+      const pts = rows.flatMap((r) => {
         const x = xInfo.numeric(r.axes[xKey] ?? null);
-        const y = valueOf(r);
-        return x === undefined || y === null ? [] : [{ x, y }];
-      }).sort((a, b) => (a.x as number) - (b.x as number)),
-    }));
+        return x === undefined ? [] : [{ x, r, y: valueOf(r) }];
+      }).sort((a, b) => a.x - b.x);
+      // A line that stops before the axis does: the last point that ran says why, on the chart and as a warning.
+      const lastRan = pts.map((p) => p.y !== null).lastIndexOf(true);
+      const after = lastRan >= 0 ? pts.slice(lastRan + 1) : [];
+      const ends = after.length > 0 && after.every((p) => p.y === null && p.r.note !== "") ? after[0]! : undefined;
+      const endNote = ends ? `ends at ${xKey} ${num(pts[lastRan]!.x)}: at ${num(ends.x)} ${stopReason(ends.r.note)}` : "";
+      if (ends) {
+        warnings.push({ code: "line-ends", message: `${label === m.title ? "the line" : `the line ${label}`} ${endNote}` });
+        endNotes.push(ends.r.note);
+      }
+      const data: Point[] = pts.flatMap((p, j) => (p.y === null ? [] : [{ x: p.x, y: p.y, ...(ends && j === lastRan ? { label: `ends: ${stopReason(ends.r.note)}` } : {}) }]));
+      const c = colour(i);
+      const bands = pts.map((p) => p.r.bands?.[metric]);
+      if (bands.some((b) => b !== undefined)) {
+        // the error band: its upper edge filled down to its lower edge, the next series
+        const edge = (side: "low" | "high") => pts.flatMap((p, j) => (p.y === null || !bands[j] ? [] : [{ x: p.x, y: bands[j]![side] * m.factor }]));
+        series.push({ label: `${label}: error band`, kind: "band", colour: c, fillTo: series.length + 1, data: edge("high") });
+        series.push({ label: `${label}: error band low`, kind: "band", colour: c, legend: false, data: edge("low") });
+      }
+      series.push({ label, kind: "line", colour: c, data, ...(ends ? { pointLabels: true } : {}) });
+    });
     const xs = data.rows.flatMap((r) => xInfo.numeric(r.axes[xKey] ?? null) ?? []);
-    xAxis = { title: xInfo.title, unit: xInfo.unit, scale: pickAxisScale(xs), min: Math.min(...xs), max: Math.max(...xs) };
+    // a linear axis ends at the data; a logarithmic one on round values around it (chartjs.ts)
+    const xScale = pickAxisScale(xs);
+    xAxis = { title: xInfo.title, unit: xInfo.unit, scale: xScale, ...(xScale === "linear" ? { min: Math.min(...xs), max: Math.max(...xs) } : {}) };
+    for (const t of (opts.targets ?? []).filter((x) => x.metric === metric)) {
+      series.push({ label: `${t.label ?? "target"}: ${metric} ${t.op} ${num(t.value * m.factor)}${m.unit ? ` ${m.unit}` : ""}`, kind: "line", colour: PALETTE[7], dashed: true, data: [{ x: Math.min(...xs), y: t.value * m.factor }, { x: Math.max(...xs), y: t.value * m.factor }] });
+    }
   } else {
     const labels = xKey ? distinct(data.rows, xKey).map(cellText) : ["(one point)"];
-    series = [...groups.entries()].map(([label, rows], i) => ({
-      label, kind: "bar", colour: colour(i),
-      data: labels.map((l) => {
-        const r = rows.find((x) => (xKey ? cellText(x.axes[xKey]) : "(one point)") === l);
-        return r ? valueOf(r) : null;
-      }),
-    }));
+    const rowAt = (rows: readonly SweepRow[], l: string) => rows.find((x) => (xKey ? cellText(x.axes[xKey]) : "(one point)") === l);
+    series = [...groups.entries()].map(([label, rows], i) => {
+      const bands = labels.map((l) => rowAt(rows, l)?.bands?.[metric]);
+      return {
+        label, kind: "bar" as const, colour: colour(i),
+        data: labels.map((l) => {
+          const r = rowAt(rows, l);
+          return r ? valueOf(r) : null;
+        }),
+        ...(bands.some((b) => b !== undefined) ? { errorBars: bands.map((b) => (b ? { low: b.low * m.factor, high: b.high * m.factor } : null)) } : {}),
+      };
+    });
     xAxis = { title: xInfo.title, unit: xInfo.unit, scale: "category", labels };
+    for (const t of (opts.targets ?? []).filter((x) => x.metric === metric)) {
+      series.push({ label: `${t.label ?? "target"}: ${metric} ${t.op} ${num(t.value * m.factor)}${m.unit ? ` ${m.unit}` : ""}`, kind: "line", colour: PALETTE[7], dashed: true, data: labels.map(() => t.value * m.factor) });
+    }
   }
-  const drawn = values.map((v) => v * m.factor);
+  const drawn = [...values, ...(opts.targets ?? []).filter((t) => t.metric === metric).map((t) => t.value)].map((v) => v * m.factor);
   const yScale: AxisScale = series.some((s) => s.kind === "bar") ? "linear" : pickScale(drawn);
   const failed = data.rows.filter((r) => valueOf(r) === null);
   const hasNotes = data.rows.some((r) => r.note !== "");
@@ -277,6 +299,7 @@ export function sweepSpec(data: SweepData, metric: string, opts: SweepChartOptio
     data.title,
     layout.series.length > 0 ? `one ${layout.numericX ? "line" : "bar"} per ${layout.series.join(" and ")}` : undefined,
     failed.length > 0 ? `${failed.length} point${failed.length === 1 ? "" : "s"} could not run (see the table)` : undefined,
+    warnings.length > 0 ? `${warnings.length === 1 ? "a line ends" : `${warnings.length} lines end`} early where ${[...new Set(endNotes.map(stopReason))].join(" or ")} (labelled)` : undefined,
   ].filter((s): s is string => s !== undefined && s !== "").join("; ");
   return {
     id: `sweep-${metric.replace(/[^A-Za-z0-9]+/g, "-")}`,
@@ -287,9 +310,14 @@ export function sweepSpec(data: SweepData, metric: string, opts: SweepChartOptio
     series,
     table: {
       columns: [...data.axes, `${m.title}${m.unit ? ` (${m.unit})` : ""}`, ...(hasNotes ? ["note"] : [])],
-      rows: data.rows.map((r) => [...data.axes.map((k) => cellText(r.axes[k])), withUnit(valueOf(r)), ...(hasNotes ? [r.note === "" ? "-" : r.note] : [])]),
+      rows: data.rows.map((r) => {
+        const b = r.bands?.[metric];
+        const v = valueOf(r);
+        return [...data.axes.map((k) => cellText(r.axes[k])), b && v !== null ? `${withUnit(v)} (${num(b.low * m.factor)}-${num(b.high * m.factor)})` : withUnit(v), ...(hasNotes ? [r.note === "" ? "-" : r.note] : [])];
+      }),
     },
     source: `Source: ${opts.origin}`,
+    ...(warnings.length > 0 ? { warnings } : {}),
   };
 }
 

@@ -1,6 +1,12 @@
 import type { Command } from "commander";
 import { assertFinite } from "../io/finite.js";
-import { renderTable } from "./table.js";
+import { metricInfo } from "../scenario/metrics.js";
+import { countCell, paragraph, renderTable, secondsCell } from "./table.js";
+
+/** Short names of the calibrated metrics, for the table (`wafersim list metrics` has their meaning). */
+const SHORT: Readonly<Record<string, string>> = { "decode.tokensPerSecondPerUser": "decode", "prefill.seconds": "prefill", ttftSeconds: "TTFT" };
+
+const signedPct = (v: number) => `${v > 0 ? "+" : ""}${v.toFixed(1)}%`;
 
 export function registerCalibrate(program: Command, out: (s: string) => void): void {
   program
@@ -34,17 +40,22 @@ export function registerCalibrate(program: Command, out: (s: string) => void): v
         out(cal.accuracyMarkdown(report));
         return;
       }
-      const f = (x: number) => (Math.abs(x) >= 100 ? x.toFixed(0) : x.toPrecision(3));
+      // every value with its unit: decode speeds in tok/s, times in s/ms/us
+      const value = (metric: string, v: number) => (metricInfo(metric)?.kind === "time" ? secondsCell(v) : `${countCell(v, 3)} ${metricInfo(metric)?.unit ?? ""}`.trim());
       out(renderTable(
-        ["reference", "stack", "published", "predicted", "error", "leave-one-out", "tol.", ""],
-        report.references.map((r) => [r.id, r.set.split("/")[1] ?? r.set, f(r.published), f(r.predicted), `${r.errorPct.toFixed(1)}%`, r.fitted ? `${r.looErrorPct.toFixed(1)}%` : "not fitted", `${r.tolerancePct}%`, r.knownMiss ? "known miss" : r.withinTolerance ? "" : "MISS"]),
-        [false, false, true, true, true, true, true, false],
+        ["reference", "software", "metric", "published", "predicted", "error", "leave-one-out", "tolerance", "status"],
+        report.references.map((r) => [
+          r.id, r.set.split("/")[1] ?? r.set, SHORT[r.metric] ?? r.metric, value(r.metric, r.published), value(r.metric, r.predicted),
+          signedPct(r.errorPct), r.fitted ? signedPct(r.looErrorPct) : "not fitted", `${r.tolerancePct}%`,
+          r.knownMiss ? "known miss" : r.withinTolerance ? "within" : "MISS",
+        ]),
+        [false, false, false, true, true, true, true, true, false],
       ));
       out(`\nfitted references: ${report.references.filter((r) => r.fitted).length}; MAPE ${report.mapePct.toFixed(1)}%; leave-one-out MAPE ${report.looMapePct.toFixed(1)}% (the number to believe)`);
-      for (const c of report.checks) out(`check ${c.id}: ${c.pass ? "pass" : "FAIL"} (${c.detail})`);
-      for (const w of cal.parametersAtBounds(report)) out(`note: ${w}`);
-      for (const s of report.sets.filter((x) => x.unidentified.length > 0)) out(`note: ${s.id}: ${s.unidentified.join(", ")} not identified by its references (no reference depends on it)`);
-      for (const r of report.references.filter((x) => x.knownMiss)) out(`known miss ${r.id}: ${r.knownMiss}`);
+      for (const c of report.checks) out(paragraph(`check ${c.id}: ${c.pass ? "pass" : "FAIL"} (${c.detail})`));
+      for (const w of cal.parametersAtBounds(report)) out(paragraph(`note: ${w}`));
+      for (const s of report.sets.filter((x) => x.unidentified.length > 0)) out(paragraph(`note: ${s.id}: ${s.unidentified.join(", ")} not identified by its references (no reference depends on it)`));
+      for (const r of report.references.filter((x) => x.knownMiss)) out(paragraph(`known miss ${r.id}: ${r.knownMiss}`));
       out(opts.write ? "\nwrote the fitted parameters to models/params/ and the accuracy table to README.md" : "\n(nothing written; --write stores this fit)");
     });
 }

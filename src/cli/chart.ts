@@ -1,21 +1,18 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { basename, dirname, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { inputError } from "../errors.js";
+import { collect } from "./set.js";
 
 interface ChartFlags {
   out: string;
   format: "png" | "svg" | "html";
   tolerance?: number;
   metric?: string[];
+  target?: string[];
 }
 
-function version(): string {
-  // dist/cli/chart.js and src/cli/chart.ts both sit two folders below package.json
-  const pkg = JSON.parse(readFileSync(new URL("../../package.json", import.meta.url), "utf8")) as { version?: string };
-  return pkg.version ?? "unknown";
-}
 
 function percent(flag: string) {
   return (text: string): number => {
@@ -124,11 +121,14 @@ export function registerChart(program: Command, out: (s: string) => void): void 
     .addOption(new Option("--format <format>", "png, svg, or html (one file with every chart)").choices(["png", "svg", "html"]).default("png"))
     .option("--metric <names>", "sweep charts: the metric(s) to draw, comma-separated (default: decode.tokensPerSecondPerUser, and what the swept axis changes)", metricList)
     .option("--tolerance <pct>", "calibration chart: tolerance band half-width in percent (default: the references' own)", percent("--tolerance"))
+    .option("--target <metric><op><value>", "sweep charts: draw a target (a solve target or an SLO) as a line, e.g. decode.tokensPerSecondPerUser>=1000 (SI units; repeatable)", collect, [])
     .action(async (target: string, f: ChartFlags) => {
       checkOutDir(f.out);
       const charts = await import("../charts/index.js");
-      const v = version();
-      const opts = { version: v, ...(f.metric !== undefined ? { metrics: f.metric } : {}) };
+      const v = (await import("../scenario/provenance.js")).packageVersion();
+      const { parseTarget } = await import("../scenario/solve.js");
+      const targets = (f.target ?? []).map(parseTarget);
+      const opts = { version: v, ...(f.metric !== undefined ? { metrics: f.metric } : {}), ...(targets.length > 0 ? { targets } : {}) };
       let name: string;
       let parts: Part[];
       let description: string;
@@ -187,6 +187,9 @@ export function registerChart(program: Command, out: (s: string) => void): void 
         const stem = (id: string) => (id === name || id.startsWith(`${name}-`) ? id : `${name}-${id}`);
         for (const s of parts.flatMap((p) => p.specs)) files.push({ path: join(f.out, `${stem(s.id)}.${f.format}`), bytes: renderChart(s, f.format) });
       }
+      // what a chart shows that a reader must not miss (a line that ends early) goes to stderr as well
+      const { reportWarnings } = await import("./predict.js");
+      for (const sp of parts.flatMap((p) => p.specs)) reportWarnings(sp.warnings, `chart ${sp.id}`);
       writeAll(f.out, files);
       out(`wrote ${files.length} file${files.length === 1 ? "" : "s"}:\n${files.map((x) => `  ${resolve(x.path)}`).join("\n")}`);
     });

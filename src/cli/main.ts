@@ -1,4 +1,4 @@
-import { Argument, Command, CommanderError } from "commander";
+import { Command, CommanderError } from "commander";
 import { clip, formatIssue, formatSystemError, InputError, isSystemError, systemProblem } from "../errors.js";
 import { checkFlagRules } from "./options.js";
 
@@ -10,7 +10,8 @@ import { checkFlagRules } from "./options.js";
  *   0  done; also when the reader of the output goes away (`wafersim ... | head`: EPIPE)
  *   1  the environment failed (disk full, read-only tree, no permission, too many open files,
  *      an output that cannot be written: `cannot write /x: no space left on device (ENOSPC)`),
- *      or an internal error (a wafersim bug, to report)
+ *      or an internal error (a wafersim bug, to report); also a command's answer "no"
+ *      (solve: no value meets the target), which prints its result, not an error
  *   2  bad input: a flag, an id or a file, named with the field, the value and what was expected
  */
 
@@ -57,16 +58,6 @@ export async function buildProgram(io: Io): Promise<Command> {
     .showHelpAfterError("(run with --help for usage)")
     .hook("preAction", async (_program, action) => checkFlagRules(action));
 
-  program
-    .command("list")
-    .description("show the shipped hardware or model descriptions with key figures")
-    .addArgument(new Argument("<what>", "hardware | models").choices(["hardware", "models"]))
-    .option("--json", "machine-readable output")
-    .action(async (what: string, opts: { json?: boolean }) => {
-      const { listHardware, listModels } = await import("./list.js");
-      out(what === "hardware" ? listHardware(!!opts.json) : listModels(!!opts.json));
-    });
-
   const commands = await import("./commands.js");
   commands.register(program, out);
   return program;
@@ -78,7 +69,10 @@ export async function main(argv: readonly string[], io?: Io): Promise<number> {
   try {
     const program = await buildProgram(sink);
     await program.parseAsync([...argv], { from: "user" });
-    return 0;
+    // A command may answer "no" with exit code 1 (solve: no value meets the target).
+    const code = typeof process.exitCode === "number" ? process.exitCode : 0;
+    if (io !== undefined) process.exitCode = undefined; // an in-process run leaves nothing for the next
+    return code;
   } catch (err) {
     return reportError(err, sink);
   }

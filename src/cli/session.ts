@@ -5,9 +5,11 @@ import { assertFinite } from "../io/finite.js";
 import type { SessionResult } from "../agent/session.js";
 import type { SolvedResult } from "../agent/solved.js";
 import type { WeightFormat } from "../model/arch.js";
+import type { Warning } from "../engine/types.js";
 import { formatCount, formatSeconds } from "../units/format.js";
+import { choicesHelp } from "./choices.js";
 import { asFlags, fraction, wholeNumber } from "./options.js";
-import { renderTable } from "./table.js";
+import { countCell, renderTable, secondsCell, shareCell } from "./table.js";
 
 interface SessionFlags {
   task: string;
@@ -33,7 +35,7 @@ interface SolvedFlags extends SessionFlags {
 }
 
 function addSessionOptions(cmd: Command): Command {
-  return cmd
+  return choicesHelp(cmd
     .requiredOption("--task <id|file>", "task profile id (models/tasks) or YAML file")
     .requiredOption("--model <id|file>", "model id, our YAML file, or a Hugging Face config.json")
     .requiredOption("--hardware <id|file>", "hardware id or YAML file")
@@ -42,7 +44,7 @@ function addSessionOptions(cmd: Command): Command {
     .option("--batch <B>", "users sharing each decode step; default: the task profile's serving assumption", wholeNumber("--batch"))
     .addOption(new Option("--precision <format>", "weight format; default: the model's native one").choices(["bf16", "fp8", "int8", "fp4", "int4"]))
     .option("--software <id>", "software stack whose fitted parameters to use; default: the hardware's default")
-    .option("--json", "one JSON object instead of tables");
+    .option("--json", "one JSON object instead of tables"));
 }
 
 function sessionOptions(f: { task: string; model: string; hardware: string; chips?: number; stack?: string; batch?: number; precision?: WeightFormat; software?: string }) {
@@ -64,10 +66,16 @@ export function renderSession(r: SessionResult): string {
   if (r.model.assumption) lines.push(`note: assumed architecture: ${r.model.assumption}`);
   lines.push("");
   lines.push(`wall time ${formatSeconds(r.wallSeconds)} for ${r.turns.length} turns`);
+  const tokens = r.turns.reduce((a, t) => a + t.visibleOutputTokens + t.reasoningOutputTokens, 0);
+  const model = r.split.model.decodeSeconds > 0 ? tokens / r.split.model.decodeSeconds : NaN;
+  const seen = r.decodePaced.seconds > 0 ? r.decodePaced.tokens / r.decodePaced.seconds : NaN;
+  lines.push(r.stack
+    ? `decode speed per user: ${countCell(model)} tok/s (model), ${countCell(seen)} tok/s with ${r.stack.id}'s per-token overhead (what the user sees)`
+    : `decode speed per user: ${countCell(model)} tok/s (model only, no serving stack)`);
   lines.push("");
   const s = r.split;
   const o = s.overhead;
-  const row = (name: string, v: number) => [name, formatSeconds(v), pct(v / r.wallSeconds)];
+  const row = (name: string, v: number) => [name, secondsCell(v), shareCell(v / r.wallSeconds)];
   lines.push(renderTable(["where the time goes", "time", "share"], [
     row("model", s.modelSeconds),
     row("  prefill (uncached prompt)", s.model.prefillSeconds),
@@ -83,10 +91,12 @@ export function renderSession(r: SessionResult): string {
   ], [false, true, true]));
   lines.push("");
   lines.push("timeline");
-  lines.push(renderTable(["turn", "start", "prompt", "uncached", "output", "TTFT", "decode", "tool", "tok/s"], r.turns.map((t) => [
-    String(t.turn), formatSeconds(t.startSeconds), formatCount(t.promptTokens), formatCount(t.uncachedTokens),
-    formatCount(t.visibleOutputTokens + t.reasoningOutputTokens), formatSeconds(t.ttftSeconds),
-    formatSeconds(t.decodeSeconds + t.streamingSeconds), formatSeconds(t.toolSeconds), formatCount(t.tokensPerSecondPerUser),
+  // per-turn decode and speed include the stack's per-token overhead (TurnResult.tokensPerSecondPerUser)
+  const withStack = r.stack ? ` (with ${r.stack.id})` : "";
+  lines.push(renderTable(["turn", "start", "prompt", "uncached", "output", `TTFT${withStack}`, `decode${withStack}`, "tool", `tok/s${withStack}`], r.turns.map((t) => [
+    String(t.turn), secondsCell(t.startSeconds), countCell(t.promptTokens), countCell(t.uncachedTokens),
+    countCell(t.visibleOutputTokens + t.reasoningOutputTokens), secondsCell(t.ttftSeconds),
+    secondsCell(t.decodeSeconds + t.streamingSeconds), secondsCell(t.toolSeconds), countCell(t.tokensPerSecondPerUser),
   ]), [true, true, true, true, true, true, true, true, true]));
   return lines.join("\n");
 }
@@ -96,17 +106,18 @@ export function renderSolved(r: SolvedResult): string {
   lines.push(`${r.task}: expected time to a solved task, retrying until success (backlog of ${r.backlogTasks} tasks)`);
   lines.push("");
   lines.push(renderTable(["agent", "accuracy", "per attempt", "attempts", "to solved", `backlog of ${r.backlogTasks}`], r.candidates.map((c) => [
-    `${c.label}: ${c.model} on ${c.hardware}${c.stack ? `, ${c.stack}` : ""}`, pct(c.accuracy), formatSeconds(c.attemptSeconds),
-    c.expectedAttempts.toFixed(2), formatSeconds(c.expectedSecondsToSolve), formatSeconds(c.backlogSeconds),
+    `${c.label}: ${c.model} on ${c.hardware}${c.stack ? `, ${c.stack}` : ""}`, pct(c.accuracy), secondsCell(c.attemptSeconds),
+    c.expectedAttempts.toFixed(2), secondsCell(c.expectedSecondsToSolve), secondsCell(c.backlogSeconds),
   ]), [false, true, true, true, true, true]));
   const b = r.breakEven;
+  const lessStack = b ? r.candidates.find((c) => c.label === b.lessAccurate)?.stack : undefined;
   if (b) {
     lines.push("");
     lines.push(`break-even: ${b.lessAccurate} (less accurate) clears the backlog first if an attempt takes under ${formatSeconds(b.requiredAttemptSeconds)},`);
     lines.push(`i.e. ${b.requiredSpeedup.toFixed(2)}x faster per attempt than ${b.moreAccurate}; it is ${b.actualSpeedup.toFixed(2)}x faster: ${b.clearsBacklogFirst ? "it clears the backlog first" : "it does not clear the backlog first"}.`);
     lines.push(b.requiredTokensPerSecondPerUser === null
       ? `no decode speed is enough: ${b.lessAccurate}'s tools and overheads alone exceed the break-even time.`
-      : `decode speed needed per user: ${formatCount(b.requiredTokensPerSecondPerUser)} tok/s (it has ${formatCount(b.actualTokensPerSecondPerUser)} tok/s).`);
+      : `decode speed needed per user, as the user sees it (model + ${lessStack ?? "no stack"}${lessStack ? "'s per-token overhead" : ""}): ${formatCount(b.requiredTokensPerSecondPerUser)} tok/s (it has ${formatCount(b.actualTokensPerSecondPerUser)} tok/s).`);
   }
   return lines.join("\n");
 }
@@ -115,7 +126,10 @@ export function registerSession(program: Command, out: (s: string) => void): voi
   addSessionOptions(program.command("session").description("a coding-agent task turn by turn: wall time, timeline, and the split model / tools / serving overhead"))
     .action(async (f: SessionFlags) => {
       const { simulateSession } = await import("../agent/session.js");
+      const { reportWarnings } = await import("./predict.js");
       const r = assertFinite(simulateSession(sessionOptions(f)), "session"); // harden: results are numbers
+      // SessionResult carries warnings once the engine gives them (see the report to the lead)
+      reportWarnings((r as { warnings?: readonly Warning[] }).warnings);
       out(f.json ? JSON.stringify(r, null, 2) : renderSession(r));
     });
 

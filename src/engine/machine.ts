@@ -1,12 +1,13 @@
 import type { Hardware } from "../hardware/types.js";
-import type { Params } from "./parameters.js";
+import type { GpuParams, WaferParams } from "./parameters.js";
 
 /**
- * Hardware, placement and fitted parameters resolved to the plain numbers one forward pass
- * needs. Built once per prediction (or once per sweep), never inside a loop.
+ * Hardware, layout and fitted parameters resolved to the plain numbers one forward pass
+ * needs. Built once per layout (prepare once, evaluate many), never inside a loop.
  */
 export interface GpuMachine {
   readonly kind: "gpu";
+  /** chips of one replica: tensorParallel x pipelineStages */
   readonly chips: number;
   readonly tensorParallel: number;
   readonly pipelineStages: number;
@@ -19,55 +20,85 @@ export interface GpuMachine {
   readonly allReduceLatency: number;
   readonly networkLatency: number;
   readonly stepOverhead: number;
+  /** added once to a pass that prefills */
+  readonly prefillOverhead: number;
 }
+
+/** How a wafer holds an MoE layer's experts (see forward.ts). */
+export type ExpertPlacement = "sliced" | "per-expert";
+export const EXPERT_PLACEMENTS: readonly ExpertPlacement[] = ["sliced", "per-expert"];
 
 export interface WaferMachine {
   readonly kind: "wafer";
+  /** wafers of one replica, layers pipelined across them */
   readonly chips: number;
-  /** cores a layer occupies: the wafer's cores shared by the layers (and head) placed on it */
+  /** cores one layer's region occupies */
   readonly regionCores: number;
   /** a core's effective SRAM bytes/s in a decode GEMV */
   readonly coreBandwidth: number;
   /** a core's effective FLOP/s in decode and in prefill */
   readonly coreCompute: number;
   readonly corePrefillCompute: number;
+  /** bytes/s of one mesh link between neighbouring cores (fabric bandwidth / (4 links x cores)) */
+  readonly linkBandwidth: number;
   readonly hopLatency: number;
+  /** all-reduces of a dense layer's decode (see parameters) */
+  readonly collectivesPerLayer: number;
   readonly collectiveSync: number;
   readonly scaleOutBandwidth: number;
   readonly waferLinkLatency: number;
   readonly stepOverhead: number;
-  /** layers in the pipeline across all wafers: users whose tokens can be in flight at once */
+  /** added once to a pass that prefills */
+  readonly prefillOverhead: number;
+  /** sequences whose tokens can be in flight at once: one per layer region of the pipeline */
   readonly pipelineSlots: number;
+  readonly expertPlacement: ExpertPlacement;
+  /**
+   * A benchmark that times the decoder layers alone (WaferLLM loops one layer on the wafer and
+   * scales it: no embedding, output head, sampling or host step), not a served model.
+   */
+  readonly layersOnly: boolean;
 }
 
 export type Machine = GpuMachine | WaferMachine;
 
-export function gpuMachine(hw: Hardware, p: Params, tp: number, pp: number, peak: number): GpuMachine {
+export function gpuMachine(hw: Hardware, p: GpuParams, tp: number, pp: number, peak: number): GpuMachine {
   const up = hw.interconnect.scaleUp;
   return {
     kind: "gpu", chips: tp * pp, tensorParallel: tp, pipelineStages: pp,
-    groupBandwidth: tp * hw.memory.bandwidth.value * p["memoryEfficiency"]!,
-    groupCompute: tp * peak * p["computeEfficiency"]!,
+    groupBandwidth: tp * hw.memory.bandwidth.value * p.memoryEfficiency,
+    groupCompute: tp * peak * p.computeEfficiency,
     nvlinkBandwidth: up ? up.bandwidth.value : hw.interconnect.scaleOut.bandwidth.value,
     scaleOutBandwidth: hw.interconnect.scaleOut.bandwidth.value,
-    allReduceLatency: p["allReduceLatency"]!, networkLatency: p["networkLatency"]!, stepOverhead: p["stepOverhead"]!,
+    allReduceLatency: p.allReduceLatency, networkLatency: p.networkLatency, stepOverhead: p.stepOverhead, prefillOverhead: p.prefillOverhead,
   };
 }
 
-export function waferMachine(hw: Hardware, p: Params, chips: number, layers: number, peak: number, coresPerLayer?: number): WaferMachine {
-  const cores = hw.mesh!.cores.value;
-  // Layers (and the output head, counted as one more) share each wafer's cores evenly, unless
-  // the region a layer occupies is given (a benchmark of one layer on a chosen core grid).
-  const regionCores = coresPerLayer ?? Math.min(cores, (cores * chips) / (layers + 1));
+/**
+ * The wafer's cores and the SRAM each holds: one source of truth, the core count and the
+ * total SRAM of the description (SRAM per core follows from them).
+ */
+export function waferCores(hw: Hardware): number {
+  return hw.mesh!.cores.value;
+}
+
+export function sramPerCore(hw: Hardware): number {
+  return hw.memory.capacity.value / waferCores(hw);
+}
+
+export function waferMachine(hw: Hardware, p: WaferParams, wafers: number, regionCores: number, slots: number, peak: number, expertPlacement: ExpertPlacement, layersOnly = false): WaferMachine {
+  const cores = waferCores(hw);
   return {
-    kind: "wafer", chips, regionCores,
-    coreBandwidth: (hw.memory.bandwidth.value / cores) * p["sramEfficiency"]!,
-    coreCompute: (peak / cores) * p["computeEfficiency"]!,
-    corePrefillCompute: (peak / cores) * p["prefillEfficiency"]!,
-    hopLatency: p["hopLatency"]!, collectiveSync: p["collectiveSync"]!,
+    kind: "wafer", chips: wafers, regionCores,
+    coreBandwidth: (hw.memory.bandwidth.value / cores) * p.sramEfficiency,
+    // A GEMV's fetches and multiply-adds come from one loop: one efficiency for both.
+    coreCompute: (peak / cores) * p.sramEfficiency,
+    corePrefillCompute: (peak / cores) * p.prefillEfficiency,
+    // A 2D mesh: each core drives four links (the fabric figure counts them all).
+    linkBandwidth: hw.mesh!.fabricBandwidth.value / (4 * cores),
+    hopLatency: p.hopLatency, collectivesPerLayer: p.collectivesPerLayer, collectiveSync: p.collectiveSync,
     scaleOutBandwidth: hw.interconnect.scaleOut.bandwidth.value,
-    waferLinkLatency: p["waferLinkLatency"]!, stepOverhead: p["stepOverhead"]!,
-    // A per-layer benchmark scaled to the model has no pipeline between layers: one slot.
-    pipelineSlots: coresPerLayer === undefined ? layers : 1,
+    waferLinkLatency: p.waferLinkLatency, stepOverhead: p.stepOverhead, prefillOverhead: p.prefillOverhead,
+    pipelineSlots: slots, expertPlacement, layersOnly,
   };
 }

@@ -1,40 +1,56 @@
-import { InputError, inputError, type Issue } from "../errors.js";
-import { loadHardware } from "../hardware/load.js";
-import type { Hardware } from "../hardware/types.js";
+import { InputError, inputError } from "../errors.js";
 import type { WeightFormat } from "../model/arch.js";
-import { loadModel } from "../model/load.js";
 import type { Model } from "../model/types.js";
-import { gpuMachine, waferMachine, type Machine } from "./machine.js";
-import { paramValues, parameterSetFor, type Params, type ParameterSet } from "./parameters.js";
-import { composePhases, newComposition } from "./compose.js";
-import { forward, newAcc, type Acc } from "./phases/forward.js";
-import { place, type Memory } from "./placement.js";
+import { loadModel } from "../model/load.js";
+import type { ExpertPlacement } from "./machine.js";
+import { defOf, getParam, parameterSets, withParams, type ParameterSet, type ParameterValue, type ParamName } from "./parameters.js";
+import type { Acc } from "./phases/forward.js";
+import { layoutLabel, type Memory } from "./placement.js";
+import { Plan, type Point } from "./plan.js";
 import { formats } from "./precision.js";
-import { formatSi } from "../units/format.js";
-import { computePeak, draftHeadProfile, kvBytesPerSequence, kvReplication, profileModel, type ModelProfile } from "./profile.js";
-import { boundOf, type Band, type Bound, type Breakdown, type PredictOptions, type Speculation, type Warning, type Workload } from "./types.js";
+import { contextLimitIssue, prepare, prepareFrom, type Prepared } from "./prepare.js";
+import { computePeak } from "./profile.js";
+import { bestDraftTokens } from "./speculation.js";
+import { bandOf, spreadFor } from "./bands.js";
+import { boundOf, scaleBreakdown, type Band, type Bound, type Breakdown, type PredictOptions, type Speculation, type Warning, type Workload } from "./types.js";
+
+export { prepare, prepareFrom, contextLimitIssue, type Prepared };
 
 export interface Prediction {
   readonly model: { readonly id: string; readonly name: string; readonly totalParams: number; readonly activeParams: number; readonly assumption?: string };
   readonly hardware: {
-    readonly id: string; readonly name: string; readonly kind: "wafer" | "gpu"; readonly chips: number; readonly tensorParallel: number; readonly pipelineStages: number;
+    readonly id: string; readonly name: string; readonly kind: "wafer" | "gpu";
+    /** chips that serve (replicas included; idle chips asked for are not) */
+    readonly chips: number;
+    readonly tensorParallel: number; readonly pipelineStages: number;
     /** the core region each layer occupies, when asked for (a per-layer benchmark scaled to the model) */
     readonly coresPerLayer?: number;
   };
-  readonly software: { readonly id: string; readonly name: string; readonly parameters: Readonly<Record<string, { readonly value: number; readonly text: string; readonly source: string }>>; readonly provenance: ParameterSet["provenance"] };
+  /** how the chips are used: the layout a runtime would pick for them */
+  readonly placement: {
+    readonly layout: string;
+    readonly replicas: number;
+    readonly usersPerReplica: number;
+    readonly idleChips: number;
+    /** wafer: cores per layer region */
+    readonly regionCores?: number;
+    /** wafer, MoE: how the experts sit on a layer's region */
+    readonly expertPlacement?: ExpertPlacement;
+  };
+  readonly software: { readonly id: string; readonly name: string; readonly parameters: Readonly<Partial<Record<ParamName, ParameterValue>>>; readonly provenance: ParameterSet["provenance"] };
   /** the weight format of most of the weight bytes (contract: bf16 | fp8 | int8 | fp4 | int4) */
   readonly precision: WeightFormat;
   /** "native": the model's published format; "asked": --precision */
   readonly precisionSource: "native" | "asked";
   readonly weightFormat: { readonly default: WeightFormat; readonly experts: WeightFormat };
   readonly workload: Workload & { readonly decodeContextTokens: number };
-  readonly speculation: (Speculation & { readonly tokensPerStep: number; readonly draft: string }) | null;
+  readonly speculation: (Speculation & { readonly tokensPerStep: number; readonly draft: string; readonly plainTokensPerSecondPerUser: number }) | null;
   readonly decode: {
     readonly tokensPerSecondPerUser: number;
     readonly timePerOutputTokenSeconds: number;
     readonly aggregateTokensPerSecond: number;
     readonly bound: Bound;
-    /** the physical ceiling for one user: all chips' memory bandwidth over the bytes a token reads, and peak compute */
+    /** the physical ceiling per user at this batch: bandwidth over the bytes a step reads (weights and every user's KV), and peak compute */
     readonly rooflineTokensPerSecondPerUser: number;
   };
   readonly prefill: { readonly seconds: number; readonly bound: Bound };
@@ -50,38 +66,16 @@ export interface Prediction {
   readonly uncertainty: Readonly<Record<string, Band>>;
 }
 
-/** Everything that does not change across workloads: resolved once, evaluated many times. */
-export interface Prepared {
-  readonly model: Model;
-  readonly hardware: Hardware;
-  readonly profile: ModelProfile;
-  readonly parameterSet: ParameterSet;
-  readonly params: Params;
-  readonly peak: number;
-  readonly precision: WeightFormat | "native";
-  readonly chipsAsked?: number;
-  readonly coresPerLayer?: number;
-  readonly draft?: { readonly model: Model; readonly profile: ModelProfile };
-}
+const plans = new WeakMap<Prepared, Plan>();
 
-export function prepare(opts: PredictOptions): Prepared {
-  const model = loadModel(opts.model);
-  const hardware = loadHardware(opts.hardware);
-  return prepareFrom(model, hardware, opts);
-}
-
-export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<PredictOptions, "model" | "hardware">, draftModel?: Model): Prepared {
-  const profile = profileModel(model, opts.precision);
-  const parameterSet = parameterSetFor(hardware, opts.software);
-  const draftM = draftModel ?? (opts.draftModel ? loadModel(opts.draftModel) : undefined);
-  return {
-    model, hardware, profile, parameterSet, params: paramValues(parameterSet),
-    peak: computePeak(hardware, profile.format.default).flopPerSecond,
-    precision: opts.precision ?? "native",
-    ...(opts.chips !== undefined ? { chipsAsked: opts.chips } : {}),
-    ...(opts.coresPerLayer !== undefined ? { coresPerLayer: checkCoresPerLayer(hardware, opts.coresPerLayer, profile) } : {}),
-    ...(draftM ? { draft: { model: draftM, profile: profileModel(draftM, opts.precision) } } : {}),
-  };
+/** The prepared plan of a deployment, built once and reused (the one evaluation path). */
+export function planOf(pr: Prepared): Plan {
+  let p = plans.get(pr);
+  if (!p) {
+    p = new Plan(pr);
+    plans.set(pr, p);
+  }
+  return p;
 }
 
 /** The format holding most weight bytes: gpt-oss's mxfp4 experts outweigh its bf16 attention. */
@@ -93,44 +87,11 @@ function dominantFormat(model: Model, f: { readonly default: WeightFormat; reado
   return expertBytes >= otherBytes ? f.experts : f.default;
 }
 
-/** What a speculative draft keeps in memory beside the target: its model, or a one-layer head. */
-export function draftResident(pr: Prepared, speculating: boolean): ModelProfile | undefined {
-  if (!speculating) return undefined;
-  return pr.draft ? pr.draft.profile : draftHeadProfile(pr.profile);
-}
-
-/** Chips that work on one token at the same time: the tensor-parallel group, or one wafer. */
-export function parallelChipsOf(hw: Hardware, tensorParallel: number): number {
-  return hw.kind === "gpu" ? tensorParallel : 1;
-}
-
-export function machineFor(pr: Prepared, profile: ModelProfile, chips: number, tp: number, pp: number): Machine {
-  return pr.hardware.kind === "gpu"
-    ? gpuMachine(pr.hardware, pr.params, tp, pp, pr.peak)
-    : waferMachine(pr.hardware, pr.params, chips, profile.layers, pr.peak, pr.coresPerLayer);
-}
-
-/**
- * A layer region must be a whole number of one wafer's cores whose SRAM holds the layer's
- * weights (the largest layer; its KV cache comes on top and is checked by placement).
- */
-function checkCoresPerLayer(hw: Hardware, cores: number, profile: ModelProfile): number {
-  if (hw.kind !== "wafer") throw inputError({ file: "--cores-per-layer", path: "", problem: `only a wafer places layers on core regions, and ${hw.id} is a GPU`, got: String(cores), expected: "wafer hardware: GPUs have no cores per layer" });
-  const max = hw.mesh!.cores.value;
-  if (!Number.isInteger(cores) || cores < 1 || cores > max) throw inputError({ file: "--cores-per-layer", path: "", problem: "not a whole number of cores on one wafer", got: String(cores), expected: `a whole number from 1 to ${max} (${hw.id})` });
-  const sram = hw.mesh!.sramPerCore.value;
-  const layer = Math.max(...profile.groups.map((g) => g.storedBytes));
-  if (layer > cores * sram) {
-    throw inputError({ file: "--cores-per-layer", path: "", problem: `${cores} cores hold ${formatSi(cores * sram, "B")} of SRAM, less than one layer's weights (${formatSi(layer, "B")})`, got: String(cores), expected: `at least ${Math.ceil(layer / sram)} cores for ${profile.model.id}` });
-  }
-  return cores;
-}
-
 function snapshot(a: Acc): Breakdown {
   return { compute: a.compute, memory: a.memory, mesh: a.mesh, sync: a.sync, interconnect: a.interconnect, overhead: a.overhead, draft: a.draft };
 }
 
-function checkWorkload(w: Workload, s: Speculation | undefined): void {
+export function checkWorkload(w: Workload, s: Speculation | undefined): void {
   const whole = (v: number, name: string, min: number) => {
     if (!Number.isInteger(v) || v < min) throw inputError({ file: `--${name}`, path: "", problem: "not a whole number in range", got: String(v), expected: `a whole number >= ${min}` });
   };
@@ -143,56 +104,172 @@ function checkWorkload(w: Workload, s: Speculation | undefined): void {
   }
 }
 
-/**
- * A request longer than the model's context window (max_position_embeddings) cannot run; the
- * engine would otherwise extrapolate KV caches and attention the model was never built for.
- */
-export function contextLimitIssue(pr: Prepared, promptTokens: number, outputTokens: number): Issue | undefined {
-  const limit = pr.model.arch.maxContext;
-  if (limit === null || promptTokens + outputTokens <= limit) return undefined;
+/** The speculation a software set declares, with its fitted acceptance. */
+export function stackSpeculationOf(pr: Prepared, w: Workload): Speculation | undefined {
+  const s = pr.parameterSet.speculation;
+  const a = getParam(pr.params, "speculationAcceptance");
+  if (!s || a === undefined) {
+    throw inputError({ file: "--stack-speculation", path: "", problem: `the software set ${pr.parameterSet.id} declares no speculative decoding`, expected: "a set with a `speculation:` block, or --spec-draft-tokens and --spec-acceptance" });
+  }
+  const k = s.draftTokens === "best" ? bestDraftTokens(planOf(pr), w.batch, w.promptTokens, w.outputTokens, a) : s.draftTokens;
+  return k > 0 ? { draftTokens: k, acceptance: a } : undefined;
+}
+
+/** A Prepared whose draft is the one the software set declares (a model, or the target's draft head). */
+export function withStackDraft(pr: Prepared): Prepared {
+  const s = pr.parameterSet.speculation;
+  if (!s || s.draft === "head" || pr.draft) return pr;
+  return prepareFrom(pr.model, pr.hardware, optionsOf(pr), loadModel(s.draft));
+}
+
+function optionsOf(pr: Prepared): Omit<PredictOptions, "model" | "hardware"> {
   return {
-    file: pr.model.file, path: "max_position_embeddings", problem: "prompt and output exceed the model's context window",
-    got: `${promptTokens} + ${outputTokens} = ${promptTokens + outputTokens} tokens`, expected: `at most ${limit} tokens`,
+    software: pr.parameterSet.software.id,
+    ...(pr.precision !== "native" ? { precision: pr.precision } : {}),
+    ...(pr.chipsAsked !== undefined ? { chips: pr.chipsAsked } : {}),
+    ...(pr.tensorParallel !== undefined ? { tensorParallel: pr.tensorParallel } : {}),
+    ...(pr.pipelineStages !== undefined ? { pipelineStages: pr.pipelineStages } : {}),
+    ...(pr.coresPerLayer !== undefined ? { coresPerLayer: pr.coresPerLayer } : {}),
+    ...(pr.memoryFraction !== undefined ? { memoryFraction: pr.memoryFraction } : {}),
+    expertPlacement: pr.expertPlacement,
   };
 }
 
+/** Throws the point's reason as bad input naming what to change. */
+function refuse(pr: Prepared, pt: Point, w: Workload): never {
+  const tooLong = contextLimitIssue(pr, w.promptTokens, w.outputTokens);
+  if (tooLong) throw new InputError([tooLong]);
+  const expected = pt.fewestChips !== undefined ? `at least ${pt.fewestChips} chips for this batch and context` : "more chips, a smaller batch or context, or a narrower weight format";
+  throw inputError({ file: pr.chipsAsked !== undefined ? "--chips" : "--model", path: "", problem: pt.why, ...(pr.chipsAsked !== undefined ? { got: String(pr.chipsAsked) } : {}), expected });
+}
+
+/**
+ * The fitted parameters no reference of the set identifies that this result depends on: each
+ * is moved to both ends of its physical range, and kept when a headline figure moves by more
+ * than 1%. Returns, per parameter, the decode time per token and the prefill at either end.
+ */
+interface Assumed { readonly name: ParamName; readonly tpot: readonly [number, number]; readonly prefill: readonly [number, number] }
+
+function assumedOf(pr: Prepared, w: Workload, spec: Speculation | undefined, pt: Point): Assumed[] {
+  const out: Assumed[] = [];
+  for (const name of pr.parameterSet.provenance.unidentified ?? []) {
+    const def = defOf(pr.hardware.kind, name);
+    if (!def || getParam(pr.params, def.name) === undefined) continue;
+    const at = def.bounds.map((b) => {
+      const q = new Plan({ ...pr, params: withParams(pr.params, { [def.name]: b }) }).evaluate(w.batch, w.promptTokens, w.outputTokens, spec);
+      return q.why === "" ? { tpot: q.tpot, prefill: q.prefillSeconds } : { tpot: pt.tpot, prefill: pt.prefillSeconds };
+    });
+    const moves = at.some((a) => Math.abs(a.tpot / pt.tpot - 1) > 0.01 || Math.abs(a.prefill / pt.prefillSeconds - 1) > 0.01);
+    if (moves) out.push({ name: def.name, tpot: [at[0]!.tpot, at[1]!.tpot], prefill: [at[0]!.prefill, at[1]!.prefill] });
+  }
+  return out;
+}
+
+/** Error bands of the headline figures (the method: engine/bands.ts). */
+function uncertaintyOf(pr: Prepared, w: Workload, pt: Point, assumed: readonly Assumed[]): Record<string, Band> {
+  const where = { params: pr.model.params.totalParams, batch: w.batch, context: w.promptTokens + w.outputTokens, chips: pt.layout.chips };
+  const dec = spreadFor(parameterSets(), pr.parameterSet, "decode");
+  const pre = spreadFor(parameterSets(), pr.parameterSet, "prefill");
+  const out: Record<string, Band> = {};
+  const lo = (xs: readonly number[]) => Math.min(...xs);
+  const hi = (xs: readonly number[]) => Math.max(...xs);
+  const tpotAssumed = assumed.map((a) => ({ name: a.name, low: lo(a.tpot), high: hi(a.tpot) }));
+  const preAssumed = assumed.map((a) => ({ name: a.name, low: lo(a.prefill), high: hi(a.prefill) }));
+  if (dec) {
+    const t = bandOf(pt.tpot, where, dec, tpotAssumed);
+    out["decode.timePerOutputTokenSeconds"] = t;
+    out["decode.tokensPerSecondPerUser"] = { ...t, low: 1 / t.high, high: 1 / t.low };
+    out["decode.aggregateTokensPerSecond"] = { ...t, low: w.batch / t.high, high: w.batch / t.low };
+  }
+  if (pre) {
+    const b = bandOf(pt.prefillSeconds, where, pre, preAssumed);
+    out["prefill.seconds"] = b;
+    out["ttftSeconds"] = b;
+  }
+  const t = out["decode.timePerOutputTokenSeconds"];
+  const b = out["prefill.seconds"];
+  if (t && b) {
+    out["requestSeconds"] = {
+      low: b.low + (w.outputTokens - 1) * t.low, high: b.high + (w.outputTokens - 1) * t.high,
+      basis: "the prefill and time-per-token bands added (taken as fully correlated)", assumed: [...new Set([...t.assumed, ...b.assumed])],
+    };
+  }
+  return out;
+}
+
+/** Warnings the engine knows of a result (contract codes: stable for scripts). */
+function warningsOf(pr: Prepared, pt: Point, spec: Speculation | undefined, assumed: readonly Assumed[]): Warning[] {
+  const out: Warning[] = [];
+  if (spec && pt.tpotPlain < pt.tpot) {
+    out.push({ code: "speculation-slower", message: `speculation is slower than none here: ${(1 / pt.tpot).toFixed(0)} against ${(1 / pt.tpotPlain).toFixed(0)} tok/s per user without it (draft cost ${((pt.decode.draft / pt.tokensPerStep) * 1e6).toFixed(1)} us per token; acceptance ${spec.acceptance}, ${spec.draftTokens} draft tokens)` });
+  }
+  const fmt = pr.profile.format.default;
+  const peak = computePeak(pr.hardware, fmt);
+  const wants = formats()[fmt].compute[0];
+  if (wants !== undefined && peak.precision !== wants) {
+    out.push({ code: "no-native-format", message: `${pr.hardware.id} has no ${wants} compute: ${fmt} weights are assumed to run as weight-only kernels (read at ${formats()[fmt].bitsPerWeight.value} bits per weight, computed at its ${peak.precision} peak)` });
+  }
+  for (const a of assumed) {
+    const def = defOf(pr.hardware.kind, a.name)!;
+    out.push({ code: "unidentified-parameter", message: `this result rests on ${a.name}, which no reference of the ${pr.parameterSet.id} set identifies: its value is assumed, and the band spans its whole physical range (${def.doc})` });
+  }
+  return out;
+}
+
+/** One prediction: the plan's point turned into the full, readable result. */
 export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Prediction {
   checkWorkload(w, spec);
   const tooLong = contextLimitIssue(pr, w.promptTokens, w.outputTokens);
   if (tooLong) throw new InputError([tooLong]);
-  const { profile, hardware: hw } = pr;
-  const pl = place(profile, hw, pr.params, w.batch, w.promptTokens + w.outputTokens, w.promptTokens, pr.chipsAsked, draftResident(pr, spec !== undefined));
-  const machine = machineFor(pr, profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
-  const draft = spec && pr.draft ? { profile: pr.draft.profile, machine: machineFor(pr, pr.draft.profile, pl.chips, pl.tensorParallel, pl.pipelineStages) } : undefined;
-  const c = newComposition();
-  const ph = composePhases(c, profile, machine, draft, w.batch, w.promptTokens, w.outputTokens, spec?.draftTokens ?? 0, spec?.acceptance ?? 0);
-  const decodeBreakdown = snapshot(c.decode);
-  const perToken = Object.fromEntries(Object.entries(decodeBreakdown).map(([k, v]) => [k, v / ph.tokensPerStep])) as unknown as Breakdown;
-  // roofline: bytes one step reads over all chips' bandwidth, and FLOPs over peak
-  const roof = rooflineTokensPerSecond(pr, parallelChipsOf(hw, pl.tensorParallel), ph.decodeContext) * ph.tokensPerStep;
+  const plan = planOf(pr);
+  const pt = plan.evaluate(w.batch, w.promptTokens, w.outputTokens, spec);
+  if (pt.why !== "") refuse(pr, pt, w);
+  const hw = pr.hardware;
+  const L = pt.layout;
+  const tpot = pt.tpot;
+  const wafer = hw.kind === "wafer";
+  const moe = pr.profile.groups.some((g) => g.experts > 0);
+  const decode = snapshot(pt.decode);
+  const prefill = snapshot(pt.prefill);
+  const layout = { ...L };
+  const memory = { ...pt.memory };
+  const tpotPlain = pt.tpotPlain;
+  const tokensPerStep = pt.tokensPerStep;
+  const prefillSeconds = pt.prefillSeconds;
+  const roofline = pt.roofline;
+  const decodeContext = pt.decodeContext;
+  const assumed = assumedOf(pr, w, spec, pt);
+  // assumedOf evaluates other plans; this plan's point is still the prediction's
+  const warnings = warningsOf(pr, { ...pt, layout, memory, tpot, tpotPlain, tokensPerStep, prefillSeconds, roofline, decodeContext }, spec, assumed);
+  const uncertainty = uncertaintyOf(pr, w, { ...pt, layout, tpot, prefillSeconds }, assumed);
   return {
     model: { id: pr.model.id, name: pr.model.name, totalParams: pr.model.params.totalParams, activeParams: pr.model.params.activeParams, ...(pr.model.assumption ? { assumption: pr.model.assumption.what } : {}) },
-    hardware: { id: hw.id, name: hw.name, kind: hw.kind, chips: pl.chips, tensorParallel: pl.tensorParallel, pipelineStages: pl.pipelineStages, ...(pr.coresPerLayer !== undefined ? { coresPerLayer: pr.coresPerLayer } : {}) },
-    software: { id: pr.parameterSet.software.id, name: pr.parameterSet.software.name, parameters: pr.parameterSet.values, provenance: pr.parameterSet.provenance },
-    precision: dominantFormat(pr.model, profile.format),
-    precisionSource: pr.precision === "native" ? "native" : "asked",
-    weightFormat: profile.format,
-    workload: { ...w, decodeContextTokens: ph.decodeContext },
-    speculation: spec ? { ...spec, tokensPerStep: ph.tokensPerStep, draft: pr.draft ? pr.draft.model.id : "one-layer draft head" } : null,
-    decode: {
-      tokensPerSecondPerUser: 1 / ph.tpot,
-      timePerOutputTokenSeconds: ph.tpot,
-      aggregateTokensPerSecond: w.batch / ph.tpot,
-      bound: boundOf(decodeBreakdown),
-      rooflineTokensPerSecondPerUser: roof,
+    hardware: { id: hw.id, name: hw.name, kind: hw.kind, chips: L.chips, tensorParallel: L.tensorParallel, pipelineStages: L.pipelineStages, ...(pr.coresPerLayer !== undefined ? { coresPerLayer: pr.coresPerLayer } : {}) },
+    placement: {
+      layout: layoutLabel(hw.kind, L), replicas: L.replicas, usersPerReplica: L.usersPerReplica, idleChips: L.idleChips,
+      ...(wafer ? { regionCores: L.regionCores } : {}),
+      ...(wafer && moe ? { expertPlacement: pr.expertPlacement } : {}),
     },
-    prefill: { seconds: ph.prefillSeconds, bound: boundOf(c.prefill) },
-    ttftSeconds: ph.prefillSeconds,
-    requestSeconds: ph.prefillSeconds + (w.outputTokens - 1) * ph.tpot,
-    memory: pl.memory,
-    breakdown: { decode: perToken, prefill: snapshot(c.prefill) },
-    warnings: [],
-    uncertainty: {},
+    software: { id: pr.parameterSet.software.id, name: pr.parameterSet.software.name, parameters: pr.parameterSet.values, provenance: pr.parameterSet.provenance },
+    precision: dominantFormat(pr.model, pr.profile.format),
+    precisionSource: pr.precision === "native" ? "native" : "asked",
+    weightFormat: pr.profile.format,
+    workload: { ...w, decodeContextTokens: decodeContext },
+    speculation: spec ? { ...spec, tokensPerStep, draft: pr.draft ? pr.draft.model.id : "one-layer draft head", plainTokensPerSecondPerUser: 1 / tpotPlain } : null,
+    decode: {
+      tokensPerSecondPerUser: 1 / tpot,
+      timePerOutputTokenSeconds: tpot,
+      aggregateTokensPerSecond: w.batch / tpot,
+      bound: boundOf(decode),
+      rooflineTokensPerSecondPerUser: roofline,
+    },
+    prefill: { seconds: prefillSeconds, bound: boundOf(prefill) },
+    ttftSeconds: prefillSeconds,
+    requestSeconds: prefillSeconds + (w.outputTokens - 1) * tpot,
+    memory,
+    breakdown: { decode: scaleBreakdown(decode, 1 / tokensPerStep), prefill },
+    warnings,
+    uncertainty,
   };
 }
 
@@ -204,31 +281,21 @@ export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Predict
 export function prefillAfterCache(pr: Prepared, batch: number, newTokens: number, cachedTokens: number): number {
   const tooLong = contextLimitIssue(pr, cachedTokens + newTokens, 1);
   if (tooLong) throw new InputError([tooLong]);
-  const pl = place(pr.profile, pr.hardware, pr.params, batch, cachedTokens + newTokens + 1, newTokens, pr.chipsAsked);
-  const machine = machineFor(pr, pr.profile, pl.chips, pl.tensorParallel, pl.pipelineStages);
-  return forward(pr.profile, machine, { users: batch, tokensPerUser: newTokens, priorContext: cachedTokens, headTokensPerUser: 1, phase: "prefill" }, newAcc());
-}
-
-/**
- * The physical ceiling for one user at batch 1: a token must read the weights it uses and its
- * KV cache and do its FLOPs, at the full bandwidth and peak of the chips that work on it at the
- * same time. Pipeline stages (GPU nodes, wafers) take a token one after another, so only a
- * tensor-parallel group counts: `parallelChips` (see parallelChipsOf).
- */
-export function rooflineTokensPerSecond(pr: Prepared, parallelChips: number, context: number): number {
-  const p = pr.profile;
-  let bytes = p.headBytes;
-  let flops = p.headFlops;
-  for (const g of p.groups) {
-    bytes += g.count * (g.fixedBytes + g.activeExperts * g.expertBytes);
-    flops += g.count * (g.matmulFlops + g.attnFlopsPerPosition * (g.window === null ? context : Math.min(context, g.window)));
-  }
-  bytes += kvBytesPerSequence(p, context) * (pr.hardware.kind === "gpu" ? kvReplication(p, parallelChips) : 1);
-  return Math.min((parallelChips * pr.hardware.memory.bandwidth.value) / bytes, (parallelChips * pr.peak) / flops);
+  const plan = planOf(pr);
+  const s = plan.prefillSeconds(batch, newTokens, cachedTokens);
+  if (Number.isNaN(s)) refuse(pr, plan.point, { batch, promptTokens: cachedTokens + newTokens, outputTokens: 1 });
+  return s;
 }
 
 /** One prediction from ids or files: the library's main entry point. */
 export function predict(opts: PredictOptions): Prediction {
-  const pr = prepare(opts);
-  return evaluate(pr, { batch: opts.batch ?? 1, promptTokens: opts.promptTokens ?? 1024, outputTokens: opts.outputTokens ?? 256 }, opts.speculation);
+  let pr = prepare(opts);
+  let spec = opts.speculation;
+  const w = { batch: opts.batch ?? 1, promptTokens: opts.promptTokens ?? 1024, outputTokens: opts.outputTokens ?? 256 };
+  if (opts.stackSpeculation) {
+    if (spec) throw inputError({ file: "--stack-speculation", path: "", problem: "cannot be combined with --spec-draft-tokens/--spec-acceptance", expected: "one way of speculating" });
+    pr = withStackDraft(pr);
+    spec = stackSpeculationOf(pr, w);
+  }
+  return evaluate(pr, w, spec);
 }

@@ -16,6 +16,8 @@ export interface GroupProfile {
   readonly fixedBytes: number;
   /** one routed expert's weights (0 for a dense layer) */
   readonly expertBytes: number;
+  /** matmul FLOPs of one token through one routed expert (0 for a dense layer) */
+  readonly expertFlops: number;
   readonly experts: number;
   readonly activeExperts: number;
   /** every stored weight byte of one layer */
@@ -26,8 +28,8 @@ export interface GroupProfile {
   readonly attnFlopsPerPosition: number;
   /** KV-cache bytes one token adds to one layer */
   readonly kvBytesPerToken: number;
-  /** synchronising collectives per layer on a wafer (one per GEMV reduction, see below) */
-  readonly collectives: number;
+  /** all-reduces a layer runs on a wafer beyond a dense layer's (an MoE layer: router top-k and combine) */
+  readonly extraCollectives: number;
 }
 
 export interface ModelProfile {
@@ -49,6 +51,8 @@ export interface ModelProfile {
    * attention; 1 for multi-head latent attention, whose one latent every head reads.
    */
   readonly kvShards: number;
+  /** attention (query) heads: a tensor-parallel group must split them evenly */
+  readonly heads: number;
 }
 
 /**
@@ -88,23 +92,24 @@ export function profileModel(model: Model, precision?: WeightFormat): ModelProfi
     const nonExpert = p.attention + p.norms + (p.ffnStored - p.ffnExperts);
     const moe = g.ffn.kind === "moe" ? g.ffn : undefined;
     const experts = moe ? moe.experts : 0;
-    const expertBytes = moe ? (p.ffnExperts / moe.experts) * bytesExperts : 0;
-    // Collectives per layer: one reduction after each of the four matmul stages (QKV, output
-    // projection, gate/up, down) and one for the attention softmax across the cores holding
-    // the KV cache; an MoE layer adds the router's top-k and the combine of expert outputs.
-    const collectives = 5 + (moe ? 2 : 0);
+    const perExpert = moe ? p.ffnExperts / moe.experts : 0;
+    const expertBytes = perExpert * bytesExperts;
+    // On a wafer an MoE layer runs two all-reduces more than a dense one: the router's top-k and
+    // the combine of the experts' outputs (the dense count is the stack's collectivesPerLayer).
+    const extraCollectives = moe ? 2 : 0;
     return {
       count: g.count,
       window: g.window,
       fixedBytes: nonExpert * bytesDefault,
       expertBytes,
+      expertFlops: 2 * perExpert,
       experts,
       activeExperts: moe ? moe.activeExperts : 0,
       storedBytes: nonExpert * bytesDefault + p.ffnExperts * bytesExperts,
       matmulFlops: 2 * (p.attention + p.ffnActive),
       attnFlopsPerPosition: attn.flopsPerPosition,
       kvBytesPerToken: attn.kvElements * kvBytesPerElement,
-      collectives,
+      extraCollectives,
     };
   });
   const headParams = arch.vocabSize * arch.hiddenSize;
@@ -117,7 +122,7 @@ export function profileModel(model: Model, precision?: WeightFormat): ModelProfi
   return {
     model, format, groups, layers: arch.layers, hidden: arch.hiddenSize,
     headBytes, headFlops: 2 * headParams, weightBytes,
-    activationBytesPerElement: ACTIVATION_BYTES, kvBytesPerElement, kvShards: attn.kvShards,
+    activationBytesPerElement: ACTIVATION_BYTES, kvBytesPerElement, kvShards: attn.kvShards, heads: arch.attention.heads,
   };
 }
 

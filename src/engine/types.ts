@@ -1,4 +1,5 @@
 import type { WeightFormat } from "../model/arch.js";
+import type { ExpertPlacement } from "./machine.js";
 
 /** Where the time of one step goes. Parts are seconds and add up to the step's total. */
 export interface Breakdown {
@@ -72,6 +73,16 @@ export interface PredictOptions {
    * the model (He et al., OSDI 2025), so its figures are given per grid.
    */
   readonly coresPerLayer?: number;
+  /** GPU: pin the tensor-parallel width (default: the layout that serves fastest on the chips) */
+  readonly tensorParallel?: number;
+  /** GPU: pin the pipeline stages */
+  readonly pipelineStages?: number;
+  /** GPU: fraction of the memory left after weights and runtime reserve given to the KV cache (default: the software set's) */
+  readonly memoryFraction?: number;
+  /** wafer: how MoE experts are placed (default "sliced": every core holds a slice of every expert) */
+  readonly expertPlacement?: ExpertPlacement;
+  /** decode with the speculation the software set declares (its draft, length and fitted acceptance) */
+  readonly stackSpeculation?: boolean;
 }
 
 export const ZERO_BREAKDOWN: Breakdown = { compute: 0, memory: 0, mesh: 0, sync: 0, interconnect: 0, overhead: 0, draft: 0 };

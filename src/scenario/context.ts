@@ -1,5 +1,5 @@
 import { InputError, type Issue } from "../errors.js";
-import { PARAMETER_DEFS, type ParameterSet } from "../engine/parameters.js";
+import { defOf, getParam, PARAMETER_DEFS, withParams, type ParameterValue, type ParamName } from "../engine/parameters.js";
 import { prepareFrom, type Prepared } from "../engine/predict.js";
 import { loadHardware } from "../hardware/load.js";
 import type { Hardware } from "../hardware/types.js";
@@ -199,26 +199,26 @@ export function buildContext(given: ReadonlyMap<string, Given>): Context {
 
 function overrideParameters(pr: Prepared, given: readonly Given[]): Prepared {
   const issues: Issue[] = [];
-  const params: Record<string, number> = { ...pr.params };
-  const values: Record<string, ParameterSet["values"][string]> = { ...pr.parameterSet.values };
+  const changes: Partial<Record<ParamName, number>> = {};
+  const values: Partial<Record<ParamName, ParameterValue>> = { ...pr.parameterSet.values };
   for (const g of given) {
     const name = g.key.slice("parameters.".length);
-    if (!PARAMETER_DEFS.some((d) => d.name === name && d.kind === pr.hardware.kind)) {
+    const def = defOf(pr.hardware.kind, name);
+    if (!def) {
       issues.push({ file: g.file, path: g.key, problem: `not a parameter of ${pr.hardware.kind} hardware (${pr.hardware.id})`, expected: `one of ${PARAMETER_DEFS.filter((d) => d.kind === pr.hardware.kind).map((d) => d.name).join(", ")}` });
       continue;
     }
-    const old = values[name];
+    const old = values[def.name];
     let value = g.value as number;
     let text = g.text;
     if (isRelative(g.value)) {
-      const base = params[name];
+      const base = getParam(pr.params, def.name);
       if (typeof base !== "number") {
         issues.push({ file: g.file, path: g.key, problem: `a relative what-if needs a fitted value to scale, and ${pr.parameterSet.id} has none for ${name}`, got: JSON.stringify(g.text), expected: "an absolute value" });
         continue;
       }
       value = base * g.value.times;
       text = relativeText(g, old?.text ?? String(base));
-      const def = PARAMETER_DEFS.find((d) => d.name === name && d.kind === pr.hardware.kind)!;
       if (def.dim === "fraction" && value > 1) {
         issues.push({ file: g.file, path: g.key, problem: `${text} is ${value}, above 1`, got: JSON.stringify(g.text), expected: `a fraction of at most 1: a factor of at most ${1 / base}` });
         continue;
@@ -227,9 +227,9 @@ function overrideParameters(pr: Prepared, given: readonly Given[]): Prepared {
     // The resolved value meets the range a literal value must.
     const outside = overrideIssue(g.key, value, text, g.file);
     if (outside) { issues.push(outside); continue; }
-    params[name] = value;
-    values[name] = { value, text, source: `what-if in ${g.file}${old ? `; was ${old.text} (${old.source})` : ""}` };
+    changes[def.name] = value;
+    values[def.name] = { value, text, source: `what-if in ${g.file}${old ? `; was ${old.text} (${old.source})` : ""}` };
   }
   if (issues.length > 0) throw new InputError(issues);
-  return { ...pr, params, parameterSet: { ...pr.parameterSet, values } };
+  return { ...pr, params: withParams(pr.params, changes), parameterSet: { ...pr.parameterSet, values } };
 }

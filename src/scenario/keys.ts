@@ -7,6 +7,7 @@ import { LIMITS, type Limit } from "../schema/limits.js";
 import { isPlainObject, outOfRange, validate, type Spec } from "../schema/spec.js";
 import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
 import { formatSi } from "../units/format.js";
+import { sectionKey, servingFieldKey } from "../serving/scenario-keys.js";
 
 /**
  * The keys a scenario may set, one definition each: what a value must be (validated with the
@@ -28,9 +29,10 @@ export function isRelative(v: unknown): v is Relative {
 
 /**
  * "structural": resolved once per deployment; "workload": the inner loop; "stack": a serving
- * stack applied to a prediction; "task": an agent task profile, making every point a session.
+ * stack applied to a prediction; "task": an agent task profile, making every point a session;
+ * "serving": a simulate: or capacity: section or one of its fields (issue 14, src/serving).
  */
-export type KeyRole = "structural" | "workload" | "stack" | "task";
+export type KeyRole = "structural" | "workload" | "stack" | "task" | "serving";
 
 export interface KeyDef {
   readonly key: string;
@@ -171,6 +173,8 @@ export const BASE_KEYS: readonly KeyDef[] = [
     check: (raw, file, path, issues) => (raw === "none" || raw === null ? null : specCheck({ t: "string" })(raw, file, path, issues)),
     schema: { type: "string", description: "serving stack id or file, or none" },
   },
+  sectionKey("simulate"),
+  sectionKey("capacity"),
 ];
 
 const BY_KEY = new Map(BASE_KEYS.map((k) => [k.key, k]));
@@ -189,6 +193,7 @@ export function keyDef(key: string, file: string, path: string, issues: Issue[])
   if (key.startsWith("hardware.")) return hardwareKey(key, file, path, issues);
   if (key.startsWith("parameters.")) return parameterKey(key, file, path, issues);
   if (key.startsWith("model.")) return modelKey(key, file, path, issues);
+  if (key.startsWith("simulate.") || key.startsWith("capacity.")) return servingFieldKey(key, file, path, issues);
   issues.push({
     file, path, problem: "unknown key",
     expected: `one of ${BASE_KEYS.map((k) => k.key).join(", ")}, or an override hardware.<field>, model.<field>, parameters.<name>`,
@@ -254,10 +259,13 @@ function parameterKey(key: string, file: string, path: string, issues: Issue[]):
   const def: ParameterDef = defs[0]!;
   const doc = `what-if value of the fitted parameter ${name}: ${def.doc}`;
   const spec = parameterSpec(def);
-  if (spec.t === "number") {
+  if (def.dim === "fraction") {
     return withRelative({ key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck(spec), schema: { type: "number", exclusiveMinimum: 0, maximum: 1, description: doc } });
   }
-  const dim = def.dim as Dimension;
+  if (def.dim === "count") {
+    return withRelative({ key, role: "structural", doc, range: { integer: false, min: def.bounds[0], max: def.bounds[1] }, check: specCheck(spec), schema: { type: "number", minimum: def.bounds[0], maximum: def.bounds[1], description: doc } });
+  }
+  const dim = def.dim;
   return withRelative({
     key, role: "structural", doc, range: { integer: false, dim },
     check: specCheck(spec),
@@ -267,10 +275,13 @@ function parameterKey(key: string, file: string, path: string, issues: Issue[]):
 
 /**
  * What a what-if value of a fitted parameter must be: a fraction above zero and at most 1 (an
- * efficiency of 0 divides by zero), or a quantity greater than zero within its dimension's range.
+ * efficiency of 0 divides by zero), a count within its physical bounds, or a quantity greater
+ * than zero within its dimension's range.
  */
 function parameterSpec(def: ParameterDef): Spec {
-  return def.dim === "fraction" ? { t: "number", exclusiveMin: 0, max: 1 } : { t: "quantity", dim: def.dim };
+  if (def.dim === "fraction") return { t: "number", exclusiveMin: 0, max: 1 };
+  if (def.dim === "count") return { t: "number", min: def.bounds[0], max: def.bounds[1] };
+  return { t: "quantity", dim: def.dim };
 }
 
 /** The spec a literal value of an override key meets (hardware.* and parameters.*; model.* is checked by the config parser). */

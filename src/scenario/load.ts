@@ -7,6 +7,7 @@ import { looksLikeFile } from "../registry.js";
 import { isPlainObject } from "../schema/spec.js";
 import { expandRange, isRange } from "./axes.js";
 import { BASE_KEYS, keyDef, looksRelative, type KeyDef, type Value } from "./keys.js";
+import { servingSectionOf, type ServingSection } from "../serving/scenario-keys.js";
 
 /** The shipped scenarios folder (same relative path from src/ and dist/). */
 export const SCENARIOS_DIR = fileURLToPath(new URL("../../scenarios/", import.meta.url));
@@ -44,6 +45,8 @@ export interface Scenario {
   readonly zipFile?: string;
   /** true when `task` is set (or swept): every point is an agent session, with session metrics */
   readonly session: boolean;
+  /** a simulate: or capacity: section (or its fields) is set or swept: every point is a simulation or a capacity search */
+  readonly serving?: ServingSection;
 }
 
 /** Built-in defaults, the same as `wafersim predict`'s. */
@@ -60,7 +63,8 @@ export function resolveScenario(ref: string, from?: string): string {
   return `${SCENARIOS_DIR}${ref}.yaml`;
 }
 
-interface Layer {
+/** One layer of settings: a scenario file, or settings from the command line (`--set`, flags) laid over it. */
+export interface Layer {
   readonly file: string;
   readonly data: Record<string, unknown>;
 }
@@ -144,10 +148,23 @@ function resolveRefValue(def: KeyDef, v: Value, file: string): Value {
  * data files, expands ranges, and remembers which file set each value. All problems in all
  * files of the chain are collected before anything is thrown.
  */
-export function loadScenario(ref: string): Scenario {
+export function loadScenario(ref: string, over: readonly Layer[] = []): Scenario {
   const file = resolveScenario(ref);
   const issues: Issue[] = [];
-  const layers = chainOf(file, issues);
+  return scenarioOf(file, chainOf(file, issues), over, issues);
+}
+
+/**
+ * A scenario made of layers given in memory (command-line flags and `--set`), with no file:
+ * `name` stands for the file in messages. Checked exactly as a scenario file's keys are.
+ */
+export function scenarioFromLayers(name: string, layers: readonly Layer[]): Scenario {
+  return scenarioOf(name, [], layers, []);
+}
+
+/** `files` (the extends chain, root first) with `over` laid on top, later layers winning. */
+function scenarioOf(file: string, files: readonly Layer[], over: readonly Layer[], issues: Issue[]): Scenario {
+  const layers = [...files, ...over];
   const raw = new Map<string, { value: unknown; file: string }>();
   const sweep = new Map<string, { value: unknown; file: string }>();
   let zip: { value: unknown; file: string } | undefined;
@@ -269,9 +286,15 @@ export function loadScenario(ref: string): Scenario {
     }
   }
 
+  const serving = servingSectionOf([...settings.keys(), ...axes.map((a) => a.key)]);
+  if (serving === "both") issues.push({ file, path: "capacity", problem: "simulate and capacity in one scenario", expected: "one of the two sections" });
+  else if (serving && session) issues.push({ file, path: serving, problem: `${serving} and task in one scenario`, expected: `agent traffic inside the section: ${serving}: {users, task}` });
+  else if (serving) for (const [k, st] of settings) if (st.file === "default") settings.delete(k); // the section gives the workload
+
   if (issues.length > 0) throw new InputError(issues);
   return {
-    file, chain: layers.map((l) => l.file), settings, axes, zip: zipKeys, session,
+    file, chain: files.map((l) => l.file), settings, axes, zip: zipKeys, session,
+    ...(serving && serving !== "both" ? { serving } : {}),
     ...(title !== undefined ? { title } : {}), ...(question !== undefined ? { question } : {}),
     ...(zip ? { zipFile: zip.file } : {}),
   };

@@ -32,7 +32,7 @@ function num(v: number, nullText: string): string {
 
 /** Renders rows [start, end) of a plan in a format. */
 export function body(plan: Plan, format: Format, start: number, stop: number): string {
-  if (plan.kind === "session") return sessionBody(plan, format, start, stop);
+  if (plan.kind !== "prediction") return sessionBody(plan, format, start, stop);
   const out = plan.out;
   const nAxes = plan.axes.length;
   let s = "";

@@ -61,6 +61,12 @@ function getPath(obj: unknown, path: string): unknown {
   return node;
 }
 
+/** What a plan needs for a simulate: or capacity: section (src/serving/scenario.ts, loaded only then). */
+export interface ServingRunner {
+  readonly metrics: readonly string[];
+  readonly evaluate: (given: Context["given"], prepared: Context["prepared"], out: Float64Array) => string;
+}
+
 /** What a plan needs to run agent sessions: src/agent's hook and the task profiles by reference. */
 export interface SessionRunner {
   readonly hook: SessionHook;
@@ -76,7 +82,7 @@ export interface SessionRunner {
 export class Plan {
   readonly grid: Grid;
   readonly total: number;
-  readonly kind: "prediction" | "session";
+  readonly kind: "prediction" | "session" | "serving";
   readonly metrics: readonly string[];
   readonly columns: readonly string[];
   readonly axes: readonly Axis[];
@@ -99,13 +105,13 @@ export class Plan {
   /** every column as a JSON key with its colon */
   readonly jsonKeys: readonly string[];
 
-  constructor(readonly scenario: Scenario, private readonly applyStack?: ApplyStack, private readonly sessions?: SessionRunner) {
+  constructor(readonly scenario: Scenario, private readonly applyStack?: ApplyStack, private readonly sessions?: SessionRunner, private readonly serving?: ServingRunner) {
     this.axes = scenario.axes;
     this.grid = grid(scenario.axes, scenario.zip);
     this.total = this.grid.total;
     this.idx = new Int32Array(scenario.axes.length);
-    this.kind = sessions ? "session" : "prediction";
-    this.metrics = sessions ? SESSION_METRICS : METRICS;
+    this.kind = serving ? "serving" : sessions ? "session" : "prediction";
+    this.metrics = serving ? serving.metrics : sessions ? SESSION_METRICS : METRICS;
     this.out = new Float64Array(this.metrics.length);
     this.columns = [...scenario.axes.map((a) => a.key), ...this.metrics, "note"];
     this.batchGiven = scenario.settings.has("batch") || scenario.axes.some((a) => a.key === "batch");
@@ -237,6 +243,7 @@ export class Plan {
       this.out.fill(NaN);
       return "speculation needs an acceptance";
     }
+    if (this.serving) return this.serving.evaluate(this.contexts[key]!.given, this.contexts[key]!.prepared, this.out);
     if (this.sessions) return this.evaluateSession(this.contexts[key]!, w);
     if (this.applyStack && this.contexts[key]!.stack !== null) return this.evaluateStacked(this.contexts[key]!, w);
     return ev.evaluate(w[W.batch]!, w[W.prompt]!, w[W.output]!, w[W.draftTokens]!, w[W.acceptance]!, this.out);
@@ -326,7 +333,7 @@ export class Plan {
     const axes: Record<string, Cell> = {};
     this.scenario.axes.forEach((a, j) => { axes[a.key] = axisCell(a, this.idx[j]!); });
     const metrics: Record<string, Cell> = {};
-    if (this.sessions) this.metrics.forEach((m, j) => { metrics[m] = Number.isNaN(this.out[j]!) ? null : this.out[j]!; });
+    if (this.sessions || this.serving) this.metrics.forEach((m, j) => { metrics[m] = Number.isNaN(this.out[j]!) ? null : this.out[j]!; });
     else METRICS.forEach((m, j) => { metrics[m] = metricCell(j, this.out[j]!); });
     return { index: i, axes, metrics, note, context: this.contexts[this.structKey(this.idx)]! };
   }
@@ -349,6 +356,11 @@ export function csvEscape(s: string): string {
  * src/agent with the task profiles only when it uses `task`.
  */
 export async function makePlan(scenario: Scenario): Promise<Plan> {
+  const section = scenario.serving;
+  if (section) {
+    const m = await import("../serving/scenario.js");
+    return new Plan(scenario, undefined, undefined, { metrics: m.servingMetrics(section), evaluate: (g, p, out) => m.evaluateServing(section, g, p, out) });
+  }
   if (scenario.session) {
     const hook = await loadSessionHook();
     const tasks = new Map<string, TaskProfile>();

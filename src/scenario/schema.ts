@@ -3,6 +3,9 @@ import { MODEL_SPEC } from "../model/load.js";
 import { toJsonSchema } from "../schema/spec.js";
 import { BASE_KEYS } from "./keys.js";
 
+/** simulate.<field> and capacity.<field> keys (src/serving/scenario-keys.ts) */
+const SERVING_PATTERN = "^(simulate|capacity)\\.[A-Za-z]+$";
+
 /**
  * JSON Schema (draft 2020-12) of scenario files, for editors (yaml-language-server:
  * `# yaml-language-server: $schema=...`). Override keys (hardware.*, model.*, parameters.*)
@@ -43,7 +46,7 @@ export function scenarioJsonSchema(): Record<string, unknown> {
     type: ["object", "null"],
     description: "axes: a key and its list of values, or a range {from, to, steps, scale}",
     properties: sweepProps,
-    patternProperties: { [overridePattern]: { oneOf: [{ type: "array", minItems: 1 }, range, { type: "null" }] } },
+    patternProperties: { [overridePattern]: { oneOf: [{ type: "array", minItems: 1 }, range, { type: "null" }] }, [SERVING_PATTERN]: { oneOf: [{ type: "array", minItems: 1 }, range, { type: "null" }] } },
     additionalProperties: false,
   };
   return {
@@ -52,7 +55,7 @@ export function scenarioJsonSchema(): Record<string, unknown> {
     title: "wafersim scenario",
     type: "object",
     properties,
-    patternProperties: { [overridePattern]: override },
+    patternProperties: { [overridePattern]: override, [SERVING_PATTERN]: { description: "one field of the simulate: or capacity: section (issue 14), set or swept on its own" } },
     additionalProperties: false,
   };
 }

@@ -184,8 +184,8 @@ export async function runSweep(scenarioFile: string, opts: SweepOptions): Promis
   const [start, stop] = opts.shard ? shardRange(plan.total, opts.shard) : [0, plan.total];
   const points = stop - start;
   // A session point (an agent task turn by turn) costs about as much as a thousand predictions.
-  const perChunk = plan.kind === "session" ? 1 : 1000;
-  const large = plan.kind === "session" ? LARGE_SESSIONS : LARGE;
+  const perChunk = plan.kind !== "prediction" ? 1 : 1000;
+  const large = plan.kind !== "prediction" ? LARGE_SESSIONS : LARGE;
   const workers = Math.max(1, Math.min(opts.workers ?? (points >= large ? availableParallelism() : 1), Math.ceil(points / perChunk) || 1));
   const chunk = opts.chunk ?? Math.max(perChunk, Math.min(50 * perChunk, Math.ceil(points / (workers * 8))));
   const sink = new Sink(opts.out);

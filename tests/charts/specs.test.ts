@@ -3,9 +3,9 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { batchTradeoffSpec } from "../../src/charts/batch.js";
 import { parts, perTokenBreakdownSpec, ttftBreakdownSpec } from "../../src/charts/breakdown.js";
-import { bandPcts, calibrationMetricSpec, calibrationSpecs, dataRange } from "../../src/charts/calibration.js";
+import { bandPcts, calibrationMetricSpec, calibrationSpecs } from "../../src/charts/calibration.js";
 import { toChartJs, withAlpha } from "../../src/charts/chartjs.js";
-import { predictionSource, timeUnit, wrapSource } from "../../src/charts/format.js";
+import { dataRange, predictionSource, timeUnit, wrapSource } from "../../src/charts/format.js";
 import { hardwareBarsSpec } from "../../src/charts/hardware.js";
 import { specsFromInputs } from "../../src/charts/index.js";
 import { readChartInputs } from "../../src/charts/input.js";
@@ -155,8 +155,8 @@ describe("chart 5: session timelines", () => {
     const spark = inp.sessions![0]!;
     // fixture turn 1: overhead 2, model 10, tool 20 -> spans [0,2], [2,12], [12,32]; turn 2 starts at 32
     expect(spark.segments.slice(0, 4)).toEqual([
-      { kind: "overhead", startSeconds: 0, seconds: 2 }, { kind: "model", startSeconds: 2, seconds: 10 },
-      { kind: "tool", startSeconds: 12, seconds: 20 }, { kind: "overhead", startSeconds: 32, seconds: 1 },
+      { kind: "overhead", startSeconds: 0, seconds: 2, turn: 1 }, { kind: "model", startSeconds: 2, seconds: 10, turn: 1 },
+      { kind: "tool", startSeconds: 12, seconds: 20, turn: 1 }, { kind: "overhead", startSeconds: 32, seconds: 1, turn: 2 },
     ]);
     for (const s of inp.sessions!) {
       s.segments.forEach((g, i) => {
@@ -195,9 +195,11 @@ describe("chart 6: sweeps", () => {
     const spec = sweepSpec(sweep, "decode.tokensPerSecondPerUser", opts);
     expect(spec.series.map((s) => s.label)).toEqual(["wafer-x, chips auto", "gpu-y, chips 8"]);
     expect(points(spec, 0).map((p) => p.x)).toEqual([1, 4, 16, 64]);
-    // gpu-y at batch 64 has no value: three points
-    expect(points(spec, 1)).toEqual([{ x: 1, y: 80 }, { x: 4, y: 56 }, { x: 16, y: 28 }]);
+    // gpu-y at batch 64 has no value: three points, the last labelled with why the line ends there
+    expect(points(spec, 1)).toEqual([{ x: 1, y: 80 }, { x: 4, y: 56 }, { x: 16, y: 28, label: "ends: the model no longer fits in memory" }]);
     expect(spec.subtitle).toContain("1 point could not run");
+    expect(spec.subtitle).toContain("a line ends early where the model no longer fits in memory (labelled)");
+    expect(spec.warnings).toEqual([{ code: "line-ends", message: "the line gpu-y, chips 8 ends at batch 16: at 64 the model no longer fits in memory" }]);
     expect(spec.table.rows).toHaveLength(8);
     expect(spec.table.rows[7]).toEqual(["gpu-y", "8", "64", "-", "does not fit the chips asked for"]);
     // batch 1..64 is not evenly spaced: log x
@@ -250,7 +252,7 @@ describe("every spec", () => {
 
   it("gives charts 2, 3a, 3b, 4 (per metric), 5 and 6 (per metric) for a bundle", () => {
     expect(specs.map((s) => s.id)).toEqual([
-      "hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration-decode", "calibration-prefill", "session-timeline",
+      "hardware-speed", "ttft-breakdown", "per-token-breakdown", "calibration-decode", "calibration-prefill", "session-timeline", "session-turns-1", "session-turns-2",
       "sweep-decode-tokensPerSecondPerUser", "sweep-decode-aggregateTokensPerSecond",
     ]);
   });

@@ -23,3 +23,25 @@ describe("wafersim calibrate", () => {
     expect(r.stdout).toMatch(/nothing written/);
   });
 });
+
+describe("wafersim calibrate's table", () => {
+  it("gives every value its unit and every column a header, within 120 columns", () => {
+    const r = cli(["calibrate"]);
+    const lines = r.stdout.split("\n");
+    for (const l of lines) expect(l.length, l).toBeLessThanOrEqual(120);
+    const rules = lines.map((l, i) => [l, i] as const).filter(([l]) => /^-+( +-+)*$/.test(l));
+    expect(rules.length).toBeGreaterThan(0);
+    for (const [rule, i] of rules) {
+      // every column under a rule has a header word over it
+      const header = lines[i - 1]!;
+      let col = 0;
+      for (const dash of rule.split(/ {2}/)) {
+        expect(header.slice(col, col + dash.length).trim(), `column at ${col}`).not.toBe("");
+        col += dash.length + 2;
+      }
+    }
+    // published and predicted figures carry units: tok/s for decode, a time unit for prefill
+    expect(r.stdout).toMatch(/cerebras-llama31-70b-2024-10\s+cerebras-2024-10\s+decode\s+2,100 tok\/s\s+[\d,]+ tok\/s/);
+    expect(r.stdout).toMatch(/waferllm-wse2-llama3-8b-prefill-480\s+waferllm\s+prefill\s+202 ms\s+[\d.]+ ms/);
+  });
+});

@@ -76,3 +76,25 @@ describe("wafersim solved", () => {
     expect(ok.stdout).toMatch(/expected time to a solved task/);
   });
 });
+
+describe("session and solved say what their speeds include", () => {
+  it("session: the model's speed and, with a stack, the speed a user sees; the turn columns name the stack", () => {
+    const r = cli(["session", "--task", "swe-bench-pro", "--model", "codex-spark-proxy", "--hardware", "cerebras-wse3", "--stack", "websocket"]);
+    const j = JSON.parse(cli(["session", "--task", "swe-bench-pro", "--model", "codex-spark-proxy", "--hardware", "cerebras-wse3", "--stack", "websocket", "--json"]).stdout);
+    const tokens = j.turns.reduce((a: number, t: { visibleOutputTokens: number; reasoningOutputTokens: number }) => a + t.visibleOutputTokens + t.reasoningOutputTokens, 0);
+    const model = tokens / j.split.model.decodeSeconds;
+    const m = /decode speed per user: ([\d,.]+) tok\/s \(model\), ([\d,.]+) tok\/s with websocket's per-token overhead/.exec(r.stdout)!;
+    expect(Number(m[1]!.replace(/,/g, ""))).toBeWithinRel(model, 5e-4);
+    // the stack's per-token overhead (models/stacks/websocket.yaml: 250 us) slows every token: 1 / (1 / model + 250 us)
+    expect(Number(m[2]!.replace(/,/g, ""))).toBeWithinRel(1 / (1 / model + 250e-6), 5e-3);
+    expect(r.stdout).toMatch(/tok\/s \(with websocket\)/);
+    const bare = cli(["session", "--task", "swe-bench-pro", "--model", "codex-spark-proxy", "--hardware", "cerebras-wse3"]);
+    expect(bare.stdout).toMatch(/decode speed per user: [\d,.]+ tok\/s \(model only, no serving stack\)/);
+  });
+
+  it("solved: the break-even speed says it includes the stack's per-token overhead", () => {
+    const r = cli(["solved", "--task", "terminal-bench-2", "--model", "codex-spark-proxy", "--hardware", "cerebras-wse3", "--stack", "websocket",
+      "--vs-model", "gpt-5.3-codex-proxy", "--vs-hardware", "nvidia-h200", "--vs-stack", "http-legacy"]);
+    expect(r.stdout).toMatch(/decode speed needed per user, as the user sees it \(model \+ websocket's per-token overhead\): [\d,.]+ tok\/s/);
+  });
+});

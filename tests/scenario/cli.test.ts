@@ -154,10 +154,10 @@ describe("wafersim solve", () => {
     }
   });
 
-  it("--vary must be an axis", () => {
-    const r = cli(["solve", "codex-spark", "--vary", "batch", "--target", "decode.tokensPerSecondPerUser>=1000"]);
+  it("--vary takes a key with a range: a sweep axis, --from/--to, or a default; not a file reference", () => {
+    const r = cli(["solve", "codex-spark", "--vary", "model", "--target", "decode.tokensPerSecondPerUser>=1000"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/--vary: not a sweep axis/);
+    expect(r.stderr).toMatch(/--vary: not a key with a range, got "model"/);
   });
 });
 

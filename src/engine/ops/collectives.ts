@@ -8,17 +8,28 @@
  * plus a fixed start-up latency. Zero for one device.
  */
 export function allReduceSeconds(bytes: number, n: number, bandwidth: number, latencySeconds: number): { latency: number; transfer: number } {
-  if (n <= 1) return { latency: 0, transfer: 0 };
-  return { latency: latencySeconds, transfer: (2 * (n - 1) / n) * bytes / bandwidth };
+  return { latency: allReduceLatency(n, latencySeconds), transfer: allReduceTransfer(bytes, n, bandwidth) };
+}
+
+/** The start-up part of allReduceSeconds, without an object (hot path). */
+export function allReduceLatency(n: number, latencySeconds: number): number {
+  return n <= 1 ? 0 : latencySeconds;
+}
+
+/** The transfer part of allReduceSeconds, without an object (hot path). */
+export function allReduceTransfer(bytes: number, n: number, bandwidth: number): number {
+  return n <= 1 ? 0 : ((2 * (n - 1)) / n) * bytes / bandwidth;
 }
 
 /**
- * One reduce-then-broadcast across a square region of `regionCores` processing elements on
- * a 2D mesh: the partial sums travel one side of the region (sqrt(R) hops) and the result
- * travels back, 2 sqrt(R) hops in all (WaferLLM's PLMR model: latency grows with hop distance).
+ * Hops on the critical path of one all-reduce along a row (or column) of a square region of
+ * `regionCores` processing elements: WaferLLM's two-level K-tree puts the root in the middle,
+ * so partial sums travel half the side in and the result half the side out, N = sqrt(R) hops
+ * in all ("reducing the critical path to only (N^(1/K) K)/2 times routing and N hops",
+ * WaferLLM, OSDI 2025, section 6.1; PLMR model: latency grows with hop distance).
  */
 export function meshCollectiveHops(regionCores: number): number {
-  return 2 * Math.sqrt(regionCores);
+  return Math.sqrt(regionCores);
 }
 
 /** Point-to-point transfer: latency plus bytes over bandwidth. */
