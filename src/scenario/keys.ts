@@ -3,7 +3,7 @@ import { PARAMETER_DEFS, type ParameterDef } from "../engine/parameters.js";
 import { WEIGHT_FORMATS } from "../engine/precision.js";
 import { HARDWARE_SPEC } from "../hardware/schema.js";
 import { isForbiddenKey } from "../io/read.js";
-import { LIMITS, type Limit } from "../schema/limits.js";
+import { LIMITS, MIN_FRACTION, type Limit } from "../schema/limits.js";
 import { isPlainObject, outOfRange, validate, type Spec } from "../schema/spec.js";
 import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
 import { formatSi } from "../units/format.js";
@@ -260,7 +260,7 @@ function parameterKey(key: string, file: string, path: string, issues: Issue[]):
   const doc = `what-if value of the fitted parameter ${name}: ${def.doc}`;
   const spec = parameterSpec(def);
   if (def.dim === "fraction") {
-    return withRelative({ key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck(spec), schema: { type: "number", exclusiveMinimum: 0, maximum: 1, description: doc } });
+    return withRelative({ key, role: "structural", doc, range: { integer: false, min: MIN_FRACTION, max: 1 }, check: specCheck(spec), schema: { type: "number", minimum: MIN_FRACTION, maximum: 1, description: doc } });
   }
   if (def.dim === "count") {
     return withRelative({ key, role: "structural", doc, range: { integer: false, min: def.bounds[0], max: def.bounds[1] }, check: specCheck(spec), schema: { type: "number", minimum: def.bounds[0], maximum: def.bounds[1], description: doc } });
@@ -274,12 +274,12 @@ function parameterKey(key: string, file: string, path: string, issues: Issue[]):
 }
 
 /**
- * What a what-if value of a fitted parameter must be: a fraction above zero and at most 1 (an
+ * What a what-if value of a fitted parameter must be: a fraction from MIN_FRACTION to 1 (an
  * efficiency of 0 divides by zero), a count within its physical bounds, or a quantity greater
  * than zero within its dimension's range.
  */
 function parameterSpec(def: ParameterDef): Spec {
-  if (def.dim === "fraction") return { t: "number", exclusiveMin: 0, max: 1 };
+  if (def.dim === "fraction") return { t: "number", min: MIN_FRACTION, max: 1 };
   if (def.dim === "count") return { t: "number", min: def.bounds[0], max: def.bounds[1] };
   return { t: "quantity", dim: def.dim };
 }

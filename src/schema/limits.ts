@@ -32,6 +32,13 @@ export const LIMITS = {
   backlog: limit("MAX_BACKLOG", 1_000_000_000, "a billion tasks in a backlog"),
 } as const satisfies Record<string, Limit>;
 
+/**
+ * MIN_FRACTION: the smallest efficiency or share a what-if may set (1e-6). A fitted efficiency
+ * is above 0.001 (src/engine/parameters.ts); a millionth of a peak is already absurd, and
+ * x1e-308 of one made a request take Infinity seconds.
+ */
+export const MIN_FRACTION = 1e-6;
+
 /** "at most 1,000,000 (MAX_CHIPS: a million chips ...)": the expected part of a message. */
 export function withinLimit(l: Limit, min?: number): string {
   const range = min === undefined ? `at most ${l.max.toLocaleString("en-US")}` : `a whole number from ${min.toLocaleString("en-US")} to ${l.max.toLocaleString("en-US")}`;

@@ -133,6 +133,8 @@ describe("what-if overrides meet the same ranges as literal values", () => {
     ["hardware.mesh.cores: x0.3333333", "hardware.mesh.cores", /not a whole number$/],
     // 900,000 x 1e308: far beyond MAX_CORES
     ["hardware.mesh.cores: x1e300", "hardware.mesh.cores", /too large$/],
+    // found by the fuzz suite: x1e-308 of an efficiency is above zero, and a request took Infinity seconds
+    ["parameters.sramEfficiency: x1e-308", "parameters.sramEfficiency", /^x1e-308 of .* is [\d.e-]+: too small$/],
     // a sweep range's values are not checked one by one when the axis is read: they are when built
     ["sweep:\n  hardware.memory.bandwidth: {from: 1e-300 B/s, to: 1 B/s, steps: 2}", "hardware.memory.bandwidth", /implausibly small$/],
   ])("%s is refused when the deployment is built", async (line, path, problem) => {
@@ -143,7 +145,7 @@ describe("what-if overrides meet the same ranges as literal values", () => {
   it.each([
     ["parameters.hopLatency: 0 ns", "parameters.hopLatency", "must be positive", "greater than zero"],
     ["parameters.hopLatency: -1 ns", "parameters.hopLatency", "negative", "greater than zero"],
-    ["parameters.memoryEfficiency: 0", "parameters.memoryEfficiency", "must be positive", "greater than 0"],
+    ["parameters.memoryEfficiency: 0", "parameters.memoryEfficiency", "too small", "at least 0.000001"],
     ["batch: 1000000001", "batch", "too large", "MAX_BATCH"],
     ["chips: 1000000000", "chips", "too large", "MAX_CHIPS"],
     ["promptTokens: 1e12", "promptTokens", "too large", "MAX_TOKENS"],
