@@ -7,6 +7,7 @@ import { ttftThrough } from "../stack/apply.js";
 import { loadStack, requestParts, sessionOpenSeconds } from "../stack/load.js";
 import type { Stack, TtftBreakdown } from "../stack/schema.js";
 import { loadTask, outputTokensPerTurn, promptTokensAt, type TaskProfile } from "./profile.js";
+import type { Band, Warning } from "../engine/types.js";
 
 export interface SessionOptions {
   /** task profile id or file, or a loaded profile */
@@ -71,6 +72,10 @@ export interface SessionResult {
   readonly split: SessionSplit;
   /** output tokens decoded after each turn's first, and the time they took (stack included): what a faster decode shortens */
   readonly decodePaced: { readonly tokens: number; readonly seconds: number };
+  /** what the engine warned of on any turn, once each */
+  readonly warnings: readonly Warning[];
+  /** the wall time's band: the model's prefill and decode parts moved to their bands' ends (tools and stack are given figures) */
+  readonly uncertainty: Readonly<Record<string, Band>>;
 }
 
 const NO_STACK_PARTS = { network: 0, sessionStartup: 0, requestHandling: 0, queueing: 0 };
@@ -85,15 +90,16 @@ function perTokenOverhead(s: Stack | undefined): number {
  * production per-user speed (OpenAI's ~65 tok/s), stack overhead included: production GPU
  * serving batches users, and that figure is what one user sees.
  */
-export function servingBatch(pr: Prepared, t: TaskProfile, stack: Stack | undefined): { batch: number; how: string; source: string } {
+export function servingBatch(pr: Prepared, t: TaskProfile, stack: Stack | undefined): { batch: number; how: string; source: string; limitedBy: "speed" | "memory" } {
   if (pr.hardware.kind === "wafer") {
     const b = t.serving.wafer.batch;
-    return { batch: b.value, how: `the task profile's wafer batch (serving.wafer.batch)`, source: b.source };
+    return { batch: b.value, how: `the task profile's wafer batch (serving.wafer.batch)`, source: b.source, limitedBy: "speed" };
   }
   const target = t.serving.gpu.perUserTokensPerSecond;
   const midPrompt = promptTokensAt(t, Math.ceil(t.turns.value / 2));
   const lastPrompt = promptTokensAt(t, t.turns.value);
   const out = outputTokensPerTurn(t);
+  // per-user speed at a batch, or -1 when the batch does not fit the chips at the longest context
   const speed = (batch: number): number => {
     try {
       // The batch must also fit the chips at the session's longest context, not only its middle.
@@ -101,23 +107,31 @@ export function servingBatch(pr: Prepared, t: TaskProfile, stack: Stack | undefi
       const p = evaluate(pr, { batch, promptTokens: midPrompt, outputTokens: out });
       return 1 / (p.decode.timePerOutputTokenSeconds + perTokenOverhead(stack));
     } catch (err) {
-      if (err instanceof InputError) return 0; // does not fit on these chips
+      if (err instanceof InputError) return -1;
       throw err;
     }
   };
-  const how = (b: number) => `batch ${b}: the largest batch that fits the session's longest context and whose per-user decode at its middle context (${midPrompt} tokens) is at least ${target.value} tok/s (serving.gpu.perUserTokensPerSecond)`;
-  if (speed(1) < target.value) return { batch: 1, how: `batch 1: even one user decodes below ${target.value} tok/s here`, source: target.source };
+  const how = (b: number, limit: "speed" | "memory") => limit === "speed"
+    ? `batch ${b}: the largest batch whose per-user decode at the session's middle context (${midPrompt} tokens) is at least ${target.value} tok/s (serving.gpu.perUserTokensPerSecond), and that fits at its longest context`
+    : `batch ${b}: the most users these chips hold at the session's longest context (${lastPrompt} tokens); each still decodes at ${target.value} tok/s or more`;
+  if (speed(1) < target.value) return { batch: 1, how: `batch 1: even one user decodes below ${target.value} tok/s here`, source: target.source, limitedBy: "speed" };
+  const ok = (b: number) => speed(b) >= target.value;
   let lo = 1;
   let hi = 2;
   const cap = 1 << 16;
-  while (hi <= cap && speed(hi) >= target.value) { lo = hi; hi *= 2; }
-  if (hi > cap) return { batch: lo, how: how(lo), source: target.source };
-  while (hi - lo > 1) {
-    const mid = Math.floor((lo + hi) / 2);
-    if (speed(mid) >= target.value) lo = mid; else hi = mid;
+  while (hi <= cap && ok(hi)) { lo = hi; hi *= 2; }
+  if (hi <= cap) {
+    while (hi - lo > 1) {
+      const mid = Math.floor((lo + hi) / 2);
+      if (ok(mid)) lo = mid; else hi = mid;
+    }
   }
-  return { batch: lo, how: how(lo), source: target.source };
+  const limit = speed(lo + 1) < 0 ? "memory" : "speed";
+  return { batch: lo, how: how(lo, limit), source: target.source, limitedBy: limit };
 }
+
+/** The most GPUs a session's serving deployment is given when looking for its batch. */
+const MAX_SESSION_GPUS = 256;
 
 /**
  * Simulates one agent session turn by turn. Each turn: the stack's request parts, a prefill of
@@ -136,16 +150,26 @@ export function simulateSession(opts: SessionOptions): SessionResult {
   const out = outputTokensPerTurn(task);
   const lastPrompt = promptTokensAt(task, n);
 
-  // Chips: as asked, or the fewest that hold the model and one user's longest context.
+  // Chips: as asked, or the fewest that hold the model and one user's longest context. A GPU
+  // deployment serves a production batch: when memory, not the per-user speed, limits that batch,
+  // a production deployment would have more GPUs, so they double until speed is the limit.
   let chips = opts.chips;
   if (chips === undefined) {
     const auto = prepareFrom(model, hardware, base);
     chips = evaluate(auto, { batch: 1, promptTokens: lastPrompt, outputTokens: out }).hardware.chips;
   }
-  const pr = prepareFrom(model, hardware, { ...base, chips });
-  const serving = opts.batch !== undefined
-    ? { batch: opts.batch, how: "--batch", source: "command line" }
-    : servingBatch(pr, task, stack);
+  let pr = prepareFrom(model, hardware, { ...base, chips });
+  let serving: { batch: number; how: string; source: string };
+  if (opts.batch !== undefined) serving = { batch: opts.batch, how: "--batch", source: "command line" };
+  else {
+    let s = servingBatch(pr, task, stack);
+    while (opts.chips === undefined && hardware.kind === "gpu" && s.limitedBy === "memory" && chips * 2 <= MAX_SESSION_GPUS) {
+      chips *= 2;
+      pr = prepareFrom(model, hardware, { ...base, chips });
+      s = servingBatch(pr, task, stack);
+    }
+    serving = { batch: s.batch, how: opts.chips === undefined && hardware.kind === "gpu" ? `${s.how}; ${chips} GPUs, doubled from the fewest that hold one user while memory rather than speed limited the batch` : s.how, source: s.source };
+  }
   const batch = serving.batch;
 
   const parts = stack ? requestParts(stack) : NO_STACK_PARTS;
@@ -154,6 +178,12 @@ export function simulateSession(opts: SessionOptions): SessionResult {
   const hit = task.promptCacheHitRate.value;
 
   const turns: TurnResult[] = [];
+  const warnings: Warning[] = [];
+  const assumed = new Set<string>();
+  let decodeLow = 0;
+  let decodeHigh = 0;
+  let prefillLow = 0;
+  let prefillHigh = 0;
   let clock = open;
   let prefillSum = 0;
   let decodeSum = 0;
@@ -165,7 +195,15 @@ export function simulateSession(opts: SessionOptions): SessionResult {
     const uncached = prompt - cached;
     // The uncached suffix attends to the cached prefix (and reads its KV) but the prefix is not recomputed.
     const prefill = uncached > 0 ? prefillAfterCache(pr, 1, uncached, cached) : 0;
-    const tpot = evaluate(pr, { batch, promptTokens: prompt, outputTokens: out }).decode.timePerOutputTokenSeconds;
+    const pred = evaluate(pr, { batch, promptTokens: prompt, outputTokens: out });
+    const tpot = pred.decode.timePerOutputTokenSeconds;
+    for (const w of pred.warnings) if (!warnings.some((x) => x.code === w.code && x.message === w.message)) warnings.push(w);
+    // the bands of the turn's decode and prefill, relative to their values, summed over turns below
+    const tb = pred.uncertainty["decode.timePerOutputTokenSeconds"];
+    const pb = pred.uncertainty["prefill.seconds"];
+    if (tb) { decodeLow += (tpot + (out - 1) * tpot) * (tb.low / tpot); decodeHigh += (tpot + (out - 1) * tpot) * (tb.high / tpot); }
+    if (pb) { prefillLow += prefill * (pb.low / pred.prefill.seconds); prefillHigh += prefill * (pb.high / pred.prefill.seconds); }
+    for (const b of [tb, pb]) for (const a of b?.assumed ?? []) assumed.add(a);
     const { ttft, seconds: ttftSeconds } = ttftThrough(parts, prefill, tpot);
     const decodeSeconds = (out - 1) * tpot;
     const streamingSeconds = (out - 1) * perToken;
@@ -214,5 +252,13 @@ export function simulateSession(opts: SessionOptions): SessionResult {
       shares: { model: modelSum / wall, tool: toolSum / wall, overhead: overheadSum / wall },
     },
     decodePaced: { tokens: pacedTokens, seconds: pacedSeconds },
+    warnings,
+    uncertainty: decodeHigh > 0 ? {
+      wallSeconds: {
+        low: wall - (prefillSum - prefillLow) - (decodeSum - decodeLow), high: wall + (prefillHigh - prefillSum) + (decodeHigh - decodeSum),
+        basis: "each turn's prefill and decode moved to the ends of their prediction bands (taken as fully correlated); tools and serving-stack parts are the profile's and stack's given figures",
+        assumed: [...assumed],
+      },
+    } : {},
   };
 }

@@ -10,7 +10,7 @@ export interface CalibrationRow {
   readonly looErrorPct?: number;
   /** the reference's stated tolerance, when the calibration reports it */
   readonly tolerancePct?: number;
-  /** what was measured: decode.tokensPerSecondPerUser, prefill.seconds or ttftSeconds (src/calibration's Metric) */
+  /** what was measured: decode.tokensPerSecondPerUser, prefill.seconds, ttftSeconds or throughput.outputTokensPerSecond (src/calibration's Metric) */
   readonly metric?: string;
   /** why the engine is known to miss this reference, from the reference file */
   readonly knownMiss?: string;
@@ -52,6 +52,7 @@ const METRICS: Readonly<Record<string, { readonly id: string; readonly what: str
   "decode.tokensPerSecondPerUser": { id: "calibration-decode", what: "decode speed per user", kind: "rate" },
   "prefill.seconds": { id: "calibration-prefill", what: "prefill time", kind: "time" },
   ttftSeconds: { id: "calibration-ttft", what: "time to first token", kind: "time" },
+  "throughput.outputTokensPerSecond": { id: "calibration-throughput", what: "output throughput of a batch run to completion (prefill included)", kind: "rate" },
 };
 
 /** The rows of each metric, in the order metrics first appear (rows with no metric under ""). */

@@ -26,6 +26,10 @@ export interface PredictFlags {
   specDraftModel?: string;
   software?: string;
   coresPerLayer?: number;
+  tensorParallel?: number;
+  pipelineStages?: number;
+  memoryFraction?: number;
+  expertPlacement?: "sliced" | "per-expert";
   stack?: string;
   json?: boolean;
   set?: string[];
@@ -45,7 +49,11 @@ export function addPredictionOptions(cmd: Command, opts: { hardwareRequired: boo
     .option("--spec-acceptance <A>", "speculative decoding: probability each draft token is accepted", fraction("--spec-acceptance"))
     .option("--spec-draft-model <id|file>", "draft model for speculative decoding; default: a one-layer draft head")
     .option("--software <id>", "software stack whose fitted parameters to use; default: the hardware's default")
-    .option("--cores-per-layer <N>", "wafer only: cores each layer occupies (as in WaferLLM's per-grid benchmarks); default: the wafer's cores shared evenly", wholeNumber("--cores-per-layer"))
+    .option("--cores-per-layer <N>", "wafer only: cores each layer occupies (as in WaferLLM's per-grid benchmarks); default: the region that serves best", wholeNumber("--cores-per-layer"))
+    .option("--tensor-parallel <T>", "GPU only: tensor-parallel width; default: the layout that serves a request fastest on the chips", wholeNumber("--tensor-parallel"))
+    .option("--pipeline-stages <S>", "GPU only: pipeline stages; default: the fewest that hold the model", wholeNumber("--pipeline-stages"))
+    .option("--memory-fraction <F>", "GPU only: fraction of the memory left after weights and runtime reserve given to the KV cache; default: the software set's", fraction("--memory-fraction", { aboveZero: true }))
+    .addOption(new Option("--expert-placement <how>", "wafer only: MoE experts sliced over a layer's region (default) or one per sub-region").choices(["sliced", "per-expert"]))
     .option("--stack <id|file>", "serving stack (models/stacks) whose overheads are added to TTFT and per-token time; default: none")
     .option("--json", "one JSON object instead of a table");
   return choicesHelp(addSetOption(cmd));
@@ -62,7 +70,8 @@ export function predictionLayers(f: PredictFlags, hardware = f.hardware): Layer[
   return [
     ...flagLayers({
       "--model": f.model, "--hardware": hardware, "--chips": f.chips, "--precision": f.precision, "--software": f.software,
-      "--cores-per-layer": f.coresPerLayer, "--batch": f.batch, "--prompt-tokens": f.promptTokens, "--output-tokens": f.outputTokens,
+      "--cores-per-layer": f.coresPerLayer, "--tensor-parallel": f.tensorParallel, "--pipeline-stages": f.pipelineStages,
+      "--memory-fraction": f.memoryFraction, "--expert-placement": f.expertPlacement, "--batch": f.batch, "--prompt-tokens": f.promptTokens, "--output-tokens": f.outputTokens,
       "--spec-draft-tokens": f.specDraftTokens !== undefined && f.specAcceptance !== undefined ? { draftTokens: f.specDraftTokens, acceptance: f.specAcceptance } : undefined,
       "--spec-draft-model": f.specDraftModel, "--stack": f.stack,
     }),
@@ -144,6 +153,8 @@ export function renderPrediction(p: Prediction): string {
     [`time to first token${st ? ` (model + ${st.id})` : ""}`, withBand(p.ttftSeconds, u["ttftSeconds"], "time")],
     ["whole request", withBand(p.requestSeconds, u["requestSeconds"], "time")],
     ["memory", `${siCell(p.memory.weightBytes, "B")} weights + ${siCell(p.memory.kvCacheBytes, "B")} KV of ${siCell(p.memory.usableBytes, "B")} usable (${p.memory.fits ? "fits" : "does not fit"})`],
+    ["layout", `${p.placement.layout}${p.placement.expertPlacement ? `; experts ${p.placement.expertPlacement}` : ""}`],
+    ...(p.speculation ? [["without speculation", `${formatCount(p.speculation.plainTokensPerSecondPerUser)} tok/s per user`]] : []),
   ]));
   const note = bandNote(p);
   if (note !== "") lines.push(paragraph(note));

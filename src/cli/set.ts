@@ -20,7 +20,8 @@ export const SET_HELP = "what-if, repeatable: a scenario key and its value, with
 /** The scenario key each prediction flag stands for. */
 export const FLAG_KEYS = {
   "--model": "model", "--hardware": "hardware", "--chips": "chips", "--precision": "precision", "--software": "software",
-  "--cores-per-layer": "coresPerLayer", "--batch": "batch", "--prompt-tokens": "promptTokens", "--output-tokens": "outputTokens",
+  "--cores-per-layer": "coresPerLayer", "--tensor-parallel": "tensorParallel", "--pipeline-stages": "pipelineStages",
+  "--memory-fraction": "memoryFraction", "--expert-placement": "expertPlacement", "--batch": "batch", "--prompt-tokens": "promptTokens", "--output-tokens": "outputTokens",
   "--spec-draft-tokens": "speculation", "--spec-draft-model": "draftModel", "--stack": "stack",
 } as const satisfies Readonly<Record<string, string>>;
 

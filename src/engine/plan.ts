@@ -2,6 +2,7 @@ import type { GpuParams, WaferParams } from "./parameters.js";
 import { gpuMachine, waferMachine, type GpuMachine, type Machine, type WaferMachine } from "./machine.js";
 import { forward, newAcc, resetAcc, type Acc, type Segment } from "./phases/forward.js";
 import { expectedTokensPerStep } from "./phases/speculative.js";
+import { expectedExpertsTouched } from "./ops/roofline.js";
 import {
   gpuMemory, kvPerUserOf, maxRegionCores, minRegionCores, newMemory, regionsOf, tensorWidths, waferMemory, weightsOf,
   type Layout, type Memory, type MutableMemory, type Resident,
@@ -149,7 +150,13 @@ export class Plan {
   /** Prefill of `newTokens` per user after `cachedTokens` in the KV cache, alone on the deployment. */
   prefillSeconds(batch: number, newTokens: number, cachedTokens: number): number {
     const pt = this.point;
+    this.last.batch = batch;
+    this.last.prompt = cachedTokens + newTokens;
+    this.last.output = 1;
+    this.last.spec = undefined;
+    pt.fewestChips = undefined;
     const why = this.place(batch, cachedTokens + newTokens + 1, cachedTokens + newTokens, undefined);
+    pt.why = why;
     if (why !== "") return NaN;
     return this.pass(pt.machine, this.pr.profile, pt.layout.usersPerReplica, newTokens, cachedTokens, 1, resetAcc(this.scratch));
   }
@@ -164,6 +171,18 @@ export class Plan {
   }
 
   // ---- layout ------------------------------------------------------------------------------
+
+  /**
+   * What a layout is chosen by: one request's time on it, its users' prefill and then the
+   * output at the mean decode step (a layout trades one for the other; the request's time is
+   * what a user waits, so a faster part of the hardware never makes the choice slower).
+   */
+  private requestSeconds(m: Machine, users: number, decodeContext: number): number {
+    const l = this.last;
+    const tpot = this.pass(m, this.pr.profile, users, 1, decodeContext, 1, resetAcc(this.scratch));
+    const prefill = this.pass(m, this.pr.profile, users, l.prompt, 0, 1, resetAcc(this.scratch));
+    return prefill + (l.output - 1) * tpot;
+  }
 
   /** Chooses the layout for this point into `this.point`; returns "" or why it cannot run. */
   private place(batch: number, context: number, decodeContext: number, spec: SpecInput | undefined): string {
@@ -188,7 +207,7 @@ export class Plan {
    * GPU layouts: tensor-parallel widths that split the heads (or the one asked for), the fewest
    * pipeline stages that hold the model, and replicas for the rest. Without chips asked: the
    * fewest GPUs that hold the model. With chips asked: every such layout within them, the one
-   * that serves each user fastest (ties: fewer chips).
+   * that serves each request fastest (ties: fewer chips).
    */
   private placeGpu(batch: number, context: number, decodeContext: number, spec: SpecInput | undefined): string {
     const pr = this.pr;
@@ -223,7 +242,7 @@ export class Plan {
           // the fewest chips: widths and stages are tried in order of chips
           return this.setGpu(tp, pp, 1, users, memory, undefined);
         }
-        const t = this.pass(this.gpuMachineOf(tp, pp), pr.profile, users, 1, decodeContext, 1, resetAcc(this.scratch));
+        const t = this.requestSeconds(this.gpuMachineOf(tp, pp), users, decodeContext);
         if (t < bestT * (1 - 1e-9) || (t <= bestT * (1 + 1e-9) && n * replicas < bestTp * bestPp * bestReplicas)) {
           bestT = t; bestTp = tp; bestPp = pp; bestReplicas = replicas; bestUsers = users; bestMemory = memory;
         }
@@ -297,7 +316,7 @@ export class Plan {
    * reduces across the region in ~sqrt(R) hops, so per-layer time a/R + b sqrt(R) is least at
    * R* = (2a/b)^(2/3); a runtime gives each layer min(R*, the cores it has) and never more
    * wafers than help. Without chips asked: the fewest wafers that hold the model. With chips
-   * asked: wafers per replica and replicas that serve each user fastest; the rest stay idle.
+   * asked: wafers per replica and replicas that serve each request fastest; the rest stay idle.
    */
   private placeWafer(batch: number, context: number, decodeContext: number, spec: SpecInput | undefined): string {
     const pr = this.pr;
@@ -339,7 +358,7 @@ export class Plan {
         const rmax = maxRegionCores(p, hw, draft, w);
         if (rmax < rmin || weights + users * kvPerUser > w * cap) continue;
         const r = this.bestRegion(w, rmin, rmax, users, decodeContext);
-        const t = this.pass(this.waferMachineOf(w, r, p.layers), p, users, 1, decodeContext, 1, resetAcc(this.scratch));
+        const t = this.requestSeconds(this.waferMachineOf(w, r, p.layers), users, decodeContext);
         if (t < bestT * (1 - 1e-9) || (t <= bestT * (1 + 1e-9) && w * replicas < bestW * bestReplicas)) {
           bestT = t; bestW = w; bestR = r; bestReplicas = replicas; bestUsers = users;
         }
@@ -452,7 +471,7 @@ export class Plan {
     let bytes = p.headBytes;
     let flops = share * p.headFlops;
     for (const g of p.groups) {
-      const touched = g.experts > 0 ? Math.min(g.experts, share * g.activeExperts) : 0;
+      const touched = g.experts > 0 ? expectedExpertsTouched(g.experts, g.activeExperts, share) : 0;
       bytes += g.count * (g.fixedBytes + touched * g.expertBytes);
       flops += share * g.count * (g.matmulFlops + g.attnFlopsPerPosition * (g.window === null ? context : Math.min(context, g.window)));
     }

@@ -46,7 +46,7 @@ export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<Predict
     precision: opts.precision ?? "native",
     expertPlacement: opts.expertPlacement ?? "sliced",
     ...(opts.chips !== undefined ? { chipsAsked: opts.chips } : {}),
-    ...(opts.tensorParallel !== undefined ? { tensorParallel: opts.tensorParallel } : {}),
+    ...(opts.tensorParallel !== undefined && hardware.kind === "gpu" ? { tensorParallel: opts.tensorParallel } : {}),
     ...(opts.pipelineStages !== undefined ? { pipelineStages: opts.pipelineStages } : {}),
     ...(opts.memoryFraction !== undefined ? { memoryFraction: opts.memoryFraction } : {}),
     ...(opts.coresPerLayer !== undefined ? { coresPerLayer: checkCoresPerLayer(hardware, opts.coresPerLayer, profile) } : {}),
@@ -63,7 +63,9 @@ function checkLayoutOptions(hw: Hardware, p: ModelProfile, opts: Omit<PredictOpt
   const tp = opts.tensorParallel;
   if (tp !== undefined) {
     const domain = hw.interconnect.scaleUp?.devices.value ?? 1;
-    if (hw.kind !== "gpu") issues.push({ file: "--tensor-parallel", path: "", problem: `a wafer has no tensor parallelism (${hw.id})`, got: String(tp), expected: "GPU hardware" });
+    if (hw.kind !== "gpu") {
+      if (tp !== 1) issues.push({ file: "--tensor-parallel", path: "", problem: `a wafer has no tensor parallelism (${hw.id})`, got: String(tp), expected: "1, or GPU hardware" });
+    }
     else if (!Number.isInteger(tp) || tp < 1 || tp > domain || p.heads % tp !== 0) issues.push({ file: "--tensor-parallel", path: "", problem: `a tensor-parallel group must split ${p.model.id}'s ${p.heads} attention heads evenly within one NVLink domain of ${domain}`, got: String(tp), expected: `one of ${divisorsUpTo(p.heads, domain).join(", ")}` });
     if (opts.chips !== undefined && Number.isInteger(tp) && tp > opts.chips) issues.push({ file: "--tensor-parallel", path: "", problem: "wider than the chips asked for", got: String(tp), expected: `at most --chips ${opts.chips}` });
   }

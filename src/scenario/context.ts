@@ -183,6 +183,10 @@ export function buildContext(given: ReadonlyMap<string, Given>): Context {
   const precision = get("precision")?.value;
   const software = get("software")?.value;
   const coresPerLayer = get("coresPerLayer")?.value;
+  const tensorParallel = get("tensorParallel")?.value;
+  const pipelineStages = get("pipelineStages")?.value;
+  const memoryFraction = get("memoryFraction")?.value;
+  const expertPlacement = get("expertPlacement")?.value;
   const draftG = get("draftModel");
   const draft = draftG ? blame(draftG, () => model(String(draftG.value))) : undefined;
   let pr = blame(software !== undefined ? get("software") : hwG, () => prepareFrom(m, hw, {
@@ -190,7 +194,11 @@ export function buildContext(given: ReadonlyMap<string, Given>): Context {
     ...(typeof precision === "string" && precision !== "native" ? { precision: precision as WeightFormat } : {}),
     ...(typeof software === "string" ? { software } : {}),
     ...(typeof coresPerLayer === "number" ? { coresPerLayer } : {}),
-  }, draft), { "--cores-per-layer": get("coresPerLayer") });
+    ...(typeof tensorParallel === "number" ? { tensorParallel } : {}),
+    ...(typeof pipelineStages === "number" ? { pipelineStages } : {}),
+    ...(typeof memoryFraction === "number" ? { memoryFraction } : {}),
+    ...(expertPlacement === "sliced" || expertPlacement === "per-expert" ? { expertPlacement } : {}),
+  }, draft), { "--cores-per-layer": get("coresPerLayer"), "--tensor-parallel": get("tensorParallel"), "--pipeline-stages": get("pipelineStages"), "--memory-fraction": get("memoryFraction"), "--expert-placement": get("expertPlacement") });
   const paramGiven = [...given.values()].filter((g) => g.key.startsWith("parameters."));
   if (paramGiven.length > 0) pr = overrideParameters(pr, paramGiven);
   const stack = get("stack")?.value;

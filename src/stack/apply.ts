@@ -1,4 +1,5 @@
 import type { Prediction } from "../engine/predict.js";
+import type { Band } from "../engine/types.js";
 import { loadStack, requestParts, roundtripOverheadSeconds, sessionOpenSeconds } from "./load.js";
 import type { Stack, TtftBreakdown } from "./schema.js";
 
@@ -46,8 +47,23 @@ export function withStack(p: Prediction, s: Stack): StackedPrediction {
   const model = p.decode.timePerOutputTokenSeconds;
   const perToken = model + s.perTokenOverhead.value;
   const { ttft, seconds: ttftSeconds } = ttftThrough(parts, p.prefill.seconds, model);
+  const o = s.perTokenOverhead.value;
+  const u = p.uncertainty;
+  const shift = (b: Band | undefined, f: (x: number) => number, swap = false): Band | undefined =>
+    b === undefined ? undefined : { ...b, low: swap ? f(b.high) : f(b.low), high: swap ? f(b.low) : f(b.high), basis: `${b.basis}; the stack's parts added as given` };
+  // The stack's parts are sourced figures, not fitted: the band moves with them, its width is the model's.
+  const tpotBand = shift(u["decode.timePerOutputTokenSeconds"], (t) => t + o);
+  const uncertainty: Record<string, Band> = Object.fromEntries(Object.entries({
+    ...u,
+    "decode.timePerOutputTokenSeconds": tpotBand,
+    "decode.tokensPerSecondPerUser": shift(u["decode.timePerOutputTokenSeconds"], (t) => 1 / (t + o), true),
+    "decode.aggregateTokensPerSecond": shift(u["decode.timePerOutputTokenSeconds"], (t) => p.workload.batch / (t + o), true),
+    ttftSeconds: u["prefill.seconds"] && tpotBand ? { ...u["prefill.seconds"], low: ttftSeconds - p.prefill.seconds - model + u["prefill.seconds"].low + tpotBand.low - o, high: ttftSeconds - p.prefill.seconds - model + u["prefill.seconds"].high + tpotBand.high - o } : undefined,
+    requestSeconds: u["requestSeconds"] ? shift(u["requestSeconds"], (r) => r + (ttftSeconds - p.ttftSeconds) + (p.workload.outputTokens - 1) * o) : undefined,
+  }).filter(([, b]) => b !== undefined)) as Record<string, Band>;
   return {
     ...p,
+    uncertainty,
     decode: {
       ...p.decode,
       timePerOutputTokenSeconds: perToken,

@@ -21,7 +21,7 @@ const banded = (p: Prediction, low: number, high: number): Prediction => ({
 describe("error bands in charts", () => {
   it("hardware bars carry whiskers from each prediction's band, and the table shows it", () => {
     const a = banded(predict({ model: "llama-3.1-8b", hardware: "cerebras-wse3" }), 1500, 2100);
-    const b = predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm" });
+    const b = { ...predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm" }), uncertainty: {} };
     const spec = hardwareBarsSpec([a, b], "test");
     expect(spec.series[0]!.errorBars).toEqual([{ low: 1500, high: 2100 }, null]);
     expect(spec.table.rows[0]![1]).toMatch(/\(1,500-2,100\)$/);

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { chromium } from "playwright-core";
+import { calibrationSetSpecs } from "../../src/charts/index.js";
 import { describe, expect, it } from "vitest";
 import { predict } from "../../src/engine/predict.js";
 import { cli, ROOT } from "../helpers.js";
@@ -52,8 +53,10 @@ function makeReports(): { file: string; charts: number }[] {
   expect([a.code, b.code, c.code]).toEqual([0, 0, 0]);
   // codex-spark: charts 1, 2, 3a, 3b; bundle: 2, 3a, 3b from predictions, 4 (decode, prefill), 5 and one 5b per
   // session (2), 6 (per-user and aggregate speed: the fixture sweeps batch); report: codex-spark's 4, calibration's 2,
-  // sessions' 3 (timeline, each session turn by turn) and the context-8k-128k sweep's 2 (decode speed, TTFT)
-  return [{ file: join(dir, "codex-spark.html"), charts: 4 }, { file: join(dir, "bundle.html"), charts: 10 }, { file: join(dir, "report.html"), charts: 11 }];
+  // sessions' 3 (timeline, each session turn by turn) and the context-8k-128k sweep's 2 (decode speed, TTFT);
+  // calibration draws one chart per metric its references use
+  const calibrationCharts = calibrationSetSpecs("test").length;
+  return [{ file: join(dir, "codex-spark.html"), charts: 4 }, { file: join(dir, "bundle.html"), charts: 10 }, { file: join(dir, "report.html"), charts: 9 + calibrationCharts }];
 }
 
 // Run inside the page (as text: the project's TypeScript has no DOM types).

@@ -5,7 +5,7 @@ describe("wafersim list", () => {
   it("lists hardware as a table and as JSON", () => {
     const t = cli(["list", "hardware"]);
     expect(t.code).toBe(0);
-    expect(t.stdout).toMatch(/cerebras-wse3\s+wafer\s+44 GB SRAM\s+21 PB\/s/);
+    expect(t.stdout).toMatch(/cerebras-wse3\s+wafer\s+43.9 GB SRAM\s+21 PB\/s/);
     const j = JSON.parse(cli(["list", "hardware", "--json"]).stdout) as { id: string; memoryBytes: number }[];
     expect(j.find((h) => h.id === "nvidia-h100-sxm")?.memoryBytes).toBe(80e9);
   });

@@ -45,7 +45,10 @@ describe("wafersim solve: why a range ends", () => {
   });
 
   it("a what-if key with --from/--to in units; the edge agrees with predict --set", () => {
-    const { r } = json(["solve", "wafer-baseline", "--vary", "hardware.memory.capacity", "--from", "20GB", "--to", "200GB", "--target", "decode.tokensPerSecondPerUser>=1700"]);
+    // a target between the speeds at the range's two ends, so an edge lies inside it
+    const at = (gb: number) => JSON.parse(cli(["predict", "--model", "llama-3.1-70b", "--hardware", "cerebras-wse3", "--precision", "bf16", "--prompt-tokens", "8192", "--output-tokens", "1024", "--set", `hardware.memory.capacity=${gb} GB`, "--json"]).stdout).decode.tokensPerSecondPerUser as number;
+    const target = Math.round((at(20) + at(200)) / 2);
+    const { r } = json(["solve", "wafer-baseline", "--vary", "hardware.memory.capacity", "--from", "20GB", "--to", "200GB", "--target", `decode.tokensPerSecondPerUser>=${target}`]);
     const e = r.rows[0]!.highest!;
     expect(e.endsBecause).toBe("target");
     const p = JSON.parse(cli(["predict", "--model", "llama-3.1-70b", "--hardware", "cerebras-wse3", "--precision", "bf16", "--prompt-tokens", "8192", "--output-tokens", "1024", "--set", `hardware.memory.capacity=${e.value} B`, "--json"]).stdout);

@@ -20,9 +20,9 @@ describe("ops", () => {
     expect(allReduceSeconds(1e6, 1, 1e11, 5e-6)).toEqual({ latency: 0, transfer: 0 });
   });
 
-  it("a mesh collective crosses the region twice", () => {
-    // a 100 x 100 region: 100 hops out, 100 back
-    expect(meshCollectiveHops(10_000)).toBe(200);
+  it("an all-reduce's critical path crosses the region's side once (K-tree root in the middle)", () => {
+    // a 100 x 100 region: 50 hops in to the root, 50 back out (WaferLLM 6.1: "N hops")
+    expect(meshCollectiveHops(10_000)).toBe(100);
     expect(linkSeconds(150e9, 150e9, 1e-6)).toEqual({ latency: 1e-6, transfer: 1 });
   });
 

@@ -11,10 +11,13 @@ describe("hardware descriptions", () => {
 
   it("parses every figure to SI with its source", () => {
     const h = loadHardware("cerebras-wse3");
-    expect(h.memory.capacity.value).toBe(44e9);
+    // one source of truth: the usable fabric's 762 x 1,172 = 893,064 cores x 48 KiB = 43.90 GB
+    expect(h.mesh!.cores.value).toBe(762 * 1172);
+    expect(h.memory.capacity.value).toBeWithinRel(762 * 1172 * 49152, 1e-3);
     expect(h.memory.bandwidth.value).toBe(21e15);
     expect(h.interconnect.scaleOut.bandwidth.value).toBe(1.2e12 / 8); // 12 x 100 GbE in bytes/s
-    expect(h.memory.capacity.source).toMatch(/Cerebras/);
+    expect(h.memory.capacity.source).toMatch(/mesh\.cores x mesh\.sramPerCore/);
+    expect(h.mesh!.width!.source).toMatch(/WaferLLM/);
     for (const id of listIds("hardware")) {
       const hw = loadHardware(id);
       expect(hw.memory.bandwidth.source.length).toBeGreaterThan(5);

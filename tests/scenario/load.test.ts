@@ -48,7 +48,7 @@ describe("extends and provenance", () => {
     expect(c.prepared.hardware.memory.capacity.value).toBe(88e9);
     expect(c.prepared.hardware.memory.capacity.source).toBe(join(d, "child.yaml"));
     expect(c.prepared.hardware.memory.capacity.kind).toBe("what-if");
-    expect(c.prepared.hardware.memory.capacity.note).toMatch(/was 44 GB/);
+    expect(c.prepared.hardware.memory.capacity.note).toMatch(/was 43.90 GB/);
   });
 
   it("a cycle in extends is an input error", () => {

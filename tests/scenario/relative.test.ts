@@ -35,12 +35,12 @@ describe("relative overrides: x<factor> times the deployment's own value", () =>
     expect(half.parameterSet.values["hopLatency"]!.text).toMatch(/^x0\.5 of /);
   });
 
-  it("hardware.memory.capacity: x2 doubles the figure (44 GB -> 88 GB) and records it as a what-if", async () => {
+  it("hardware.memory.capacity: x2 doubles the figure (43.90 GB -> 87.8 GB) and records it as a what-if", async () => {
     const base = (await prepared(BASE)).hardware.memory.capacity.value;
     const hw = (await prepared(`${BASE}hardware.memory.capacity: x2\n`)).hardware;
     expect(hw.memory.capacity.value).toBe(2 * base);
     expect(hw.memory.capacity.kind).toBe("what-if");
-    expect(hw.memory.capacity.text).toBe("x2 of 44 GB");
+    expect(hw.memory.capacity.text).toBe("x2 of 43.90 GB");
   });
 
   it("model.config.num_hidden_layers: x0.5 halves Llama 3.1 70B's 80 layers to 40", async () => {

@@ -292,18 +292,20 @@ function waferPart(p: ModelProfile, m: WaferMachine, segments: readonly Segment[
     slowest = Math.max(slowest, mem + cmp + lat);
   }
   // Output head: one more region; a reduction for the logits and one for the arg-max.
+  let head = 0;
   if (!m.layersOnly) {
     const headMem = p.headBytes / R / m.coreBandwidth;
     const headCmp = (logits * p.headFlops) / R / coreCompute;
     if (headMem >= headCmp) memory += headMem; else compute += headCmp;
     mesh += 2 * meshCollectiveHops(R) * m.hopLatency;
     sync += 2 * m.collectiveSync;
+    head = Math.max(headMem, headCmp) + 2 * (meshCollectiveHops(R) * m.hopLatency + m.collectiveSync);
   }
   const oneTrip = compute + memory + mesh + sync;
   // A cycle is one pipeline stage's time: the slowest layer when every layer has its region, a
   // trip over the slots when layers share them (one region timing every layer: a whole trip).
   // Parts scale with the whole: (trip + (cycles - 1) x cycle) / trip.
-  const cycle = Math.max(slowest, oneTrip / m.pipelineSlots);
+  const cycle = m.pipelineSlots >= p.layers ? Math.max(slowest, head) : Math.max(slowest, oneTrip / m.pipelineSlots);
   const scale = cycles > 1 ? (oneTrip + (cycles - 1) * cycle) / oneTrip : 1;
   acc.compute += compute * scale;
   acc.memory += memory * scale;
