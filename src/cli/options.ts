@@ -10,6 +10,10 @@ const FLAG_LIMITS: Readonly<Record<string, Limit>> = {
   "--chips": LIMITS.chips, "--vs-chips": LIMITS.chips, "--batch": LIMITS.batch, "--vs-batch": LIMITS.batch,
   "--prompt-tokens": LIMITS.tokens, "--output-tokens": LIMITS.tokens, "--spec-draft-tokens": LIMITS.draftTokens,
   "--cores-per-layer": LIMITS.cores, "--backlog": LIMITS.backlog,
+  // layout and serving flags (issue 14): chips, users and tokens by other names
+  "--tensor-parallel": LIMITS.chips, "--pipeline-stages": LIMITS.chips, "--replicas": LIMITS.chips,
+  "--prefill-replicas": LIMITS.chips, "--decode-replicas": LIMITS.chips, "--max-seqs": LIMITS.batch, "--users": LIMITS.batch,
+  "--token-budget": LIMITS.tokens, "--block-size": LIMITS.tokens,
 };
 
 /** Strict parsers for command-line numbers: "1.5" is not a batch, "-2" is not a count, 1e9 chips is beyond MAX_CHIPS. */
