@@ -103,8 +103,8 @@ describe("fuzz: hardware descriptions", () => {
       const hw = outcome("hardware", asFile("fuzz.yaml", data, hardwareFromData));
       if (!hw.ok) return;
       if (outcome("predict", () => evaluate(prepareFrom(models[mi]!, hw.value, {}), w)).ok) predicted++;
-    }), runs(600));
-    expect(predicted).toBeGreaterThan(runs(600).numRuns / 20);
+    }), runs(400));
+    expect(predicted).toBeGreaterThan(runs(400).numRuns / 20);
   });
 });
 
@@ -118,7 +118,7 @@ describe("fuzz: serving stacks and task profiles", () => {
     const edit = fc.nat({ max: stacks.length - 1 }).chain((i) => fc.tuple(fc.constant(i), fc.array(fc.tuple(fc.constantFrom(...stackLeaves[i]!), fc.oneof(quantityText, anyValue)), { minLength: 1, maxLength: 3 })));
     fc.assert(fc.property(edit, ([i, edits]) => {
       outcome("stack", asFile("fuzz.yaml", edits.reduce<Record<string, unknown>>((d, [p, v]) => withField(d, p, v), stacks[i]!), stackFromData));
-    }), runs(600));
+    }), runs(300));
   });
 
   it("every mutated task profile is refused by name, or runs a session with finite results", () => {
@@ -136,7 +136,7 @@ describe("fuzz: serving stacks and task profiles", () => {
       if (!t.ok || sessions >= 25 * Math.max(1, runs(1).numRuns)) return;
       sessions++;
       outcome("session", () => simulateSession({ task: t.value, model: "codex-spark-proxy", hardware: gpu ? "nvidia-h200" : "cerebras-wse3", stack: "websocket" }));
-    }), runs(400));
+    }), runs(300));
     expect(loadTask("swe-bench-pro").turns.value).toBeGreaterThan(0);
   });
 });
