@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { inputError } from "./errors.js";
+import { InputError, inputError, type Issue } from "./errors.js";
 
 /** The shipped data folder (models/), the same relative path from src/ and dist/. */
 export const MODELS_DIR = fileURLToPath(new URL("../models/", import.meta.url));
@@ -35,4 +35,25 @@ export function resolveRef(collection: Collection, ref: string, what: string): s
     return existsSync(yaml) ? yaml : `${MODELS_DIR}${collection}/${ref}.yml`;
   }
   throw inputError({ file: what, path: "", problem: `unknown ${collection} id`, got: JSON.stringify(ref), expected: `one of ${ids.join(", ")}, or a file path` });
+}
+
+/**
+ * Resolves a list of refs (`--hardware a,b,c`) at once: every unknown id and every missing
+ * file is named, not only the first.
+ */
+export function resolveRefs(collection: Collection, refs: readonly string[], what: string): string[] {
+  const issues: Issue[] = [];
+  const files: string[] = [];
+  for (const ref of refs) {
+    try {
+      const file = resolveRef(collection, ref, what);
+      if (looksLikeFile(ref) && !existsSync(file)) issues.push({ file: what, path: "", problem: "file not found", got: JSON.stringify(ref), expected: "an existing file, or an id" });
+      files.push(file);
+    } catch (err) {
+      if (!(err instanceof InputError)) throw err;
+      issues.push(...err.issues);
+    }
+  }
+  if (issues.length > 0) throw new InputError(issues);
+  return files;
 }

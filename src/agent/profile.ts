@@ -1,9 +1,10 @@
 import { InputError, type Issue } from "../errors.js";
 import { readData } from "../io/read.js";
 import { resolveRef } from "../registry.js";
+import { LIMITS, withinLimit, type Limit } from "../schema/limits.js";
 import { ID_FIELD, sourced, validate, type Field, type Sourced, type Spec } from "../schema/spec.js";
 
-const count = (min: number): Spec => ({ t: "number", integer: true, min });
+const count = (min: number, limit: Limit): Spec => ({ t: "number", integer: true, min, limit });
 const probability: Spec = { t: "number", min: 0, max: 1 };
 
 /** The shape of models/tasks/*.yaml: one coding-agent task as a sequence of model turns and tool runs. */
@@ -14,11 +15,11 @@ export const TASK_SPEC: Spec = {
     id: ID_FIELD,
     name: { t: "string" },
     description: { t: "string" },
-    turns: sourced(count(1), "model calls per task (each followed by one tool run)"),
-    initialPromptTokens: sourced(count(1), "prompt of the first turn: system prompt, tools, task statement"),
-    promptGrowthPerTurn: sourced(count(0), "tokens the context grows by between turns: the model's output and the tool's result"),
-    visibleOutputTokensPerTurn: sourced(count(0), "output the client sees per turn: text and tool-call arguments"),
-    reasoningOutputTokensPerTurn: sourced(count(0), "hidden reasoning tokens decoded per turn"),
+    turns: sourced(count(1, LIMITS.turns), "model calls per task (each followed by one tool run)"),
+    initialPromptTokens: sourced(count(1, LIMITS.tokens), "prompt of the first turn: system prompt, tools, task statement"),
+    promptGrowthPerTurn: sourced(count(0, LIMITS.tokens), "tokens the context grows by between turns: the model's output and the tool's result"),
+    visibleOutputTokensPerTurn: sourced(count(0, LIMITS.tokens), "output the client sees per turn: text and tool-call arguments"),
+    reasoningOutputTokensPerTurn: sourced(count(0, LIMITS.tokens), "hidden reasoning tokens decoded per turn"),
     toolTimePerTurn: sourced({ t: "quantity", dim: "time", allowZero: true }, "time the tools run after each turn"),
     promptCacheHitRate: sourced(probability, "share of a turn's prompt served from the prefix cache (turns after the first)"),
     serving: {
@@ -31,7 +32,7 @@ export const TASK_SPEC: Spec = {
         },
         wafer: {
           t: "object",
-          fields: { batch: sourced(count(1), "concurrent users per wafer deployment") },
+          fields: { batch: sourced(count(1, LIMITS.batch), "concurrent users per wafer deployment") },
         },
       },
     },
@@ -66,6 +67,13 @@ export function taskFromData(file: string, data: unknown): TaskProfile {
   const t = validate(TASK_SPEC, data, file, "", issues) as Omit<TaskProfile, "file"> | undefined;
   if (t && t.visibleOutputTokensPerTurn?.value === 0 && t.reasoningOutputTokensPerTurn?.value === 0) {
     issues.push({ file, path: "visibleOutputTokensPerTurn", problem: "a turn must decode at least one token", got: "0 visible and 0 reasoning", expected: "at least one output token per turn" });
+  }
+  // The last turn's prompt and the output per turn are what one request holds: the same bound as a prompt.
+  if (t && issues.length === 0) {
+    const lastPrompt = promptTokensAt({ ...t, file }, t.turns.value);
+    if (lastPrompt > LIMITS.tokens.max) issues.push({ file, path: "promptGrowthPerTurn", problem: "the last turn's prompt is too long", got: `${lastPrompt.toLocaleString("en-US")} tokens (initialPromptTokens + (turns - 1) x promptGrowthPerTurn)`, expected: withinLimit(LIMITS.tokens) });
+    const out = outputTokensPerTurn({ ...t, file });
+    if (out > LIMITS.tokens.max) issues.push({ file, path: "reasoningOutputTokensPerTurn", problem: "too many output tokens per turn", got: `${out.toLocaleString("en-US")} visible and reasoning tokens`, expected: withinLimit(LIMITS.tokens) });
   }
   if (issues.length > 0 || !t) throw new InputError(issues);
   return { ...t, file };

@@ -1,4 +1,5 @@
 import type { Command } from "commander";
+import { assertFinite } from "../io/finite.js";
 import { metricInfo } from "../scenario/metrics.js";
 import { countCell, paragraph, renderTable, secondsCell } from "./table.js";
 
@@ -16,7 +17,7 @@ export function registerCalibrate(program: Command, out: (s: string) => void): v
     .option("--markdown", "print the README's accuracy table")
     .action(async (opts: { json?: boolean; write?: boolean; markdown?: boolean }) => {
       const cal = await import("../calibration/index.js");
-      const report = cal.calibrate({ refit: true });
+      const report = assertFinite(cal.calibrate({ refit: true }), "calibrate"); // harden: results are numbers
       if (opts.write) {
         const { reloadParameterSets } = await import("../engine/parameters.js");
         const date = new Date().toISOString().slice(0, 10);

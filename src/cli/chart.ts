@@ -149,8 +149,8 @@ export function registerChart(program: Command, out: (s: string) => void): void 
         description = `every chart: the codex-spark set, calibration, agent sessions and the sweep of scenarios/${charts.REPORT_SCENARIO}.yaml`;
         parts = await charts.reportParts(v);
       } else if (extname(target).toLowerCase() === ".json" && existsSync(target)) {
-        const { readText } = await import("../io/read.js");
-        const text = readText(target);
+        const { readText, MAX_RESULTS_BYTES } = await import("../io/read.js");
+        const text = readText(target, MAX_RESULTS_BYTES); // harden: a results file may be larger than a description
         let data: unknown;
         try {
           data = JSON.parse(text);

@@ -1,6 +1,8 @@
 import type { Command } from "commander";
 import { formatIssue, InputError } from "../errors.js";
 import type { Prediction } from "../engine/predict.js";
+import { assertFinite } from "../io/finite.js";
+import { resolveRefs } from "../registry.js";
 import { formatCount } from "../units/format.js";
 import { addPredictionOptions, costLine, predictionLayers, predictLayers, reportWarnings, stackOf, type PredictFlags } from "./predict.js";
 import { blameFlags, checkSetConflicts } from "./set.js";
@@ -59,6 +61,7 @@ export function registerCompare(program: Command, out: (s: string) => void): voi
       const explicit = f.hardware !== undefined;
       const { listIds } = await import("../registry.js");
       const hardware = explicit ? f.hardware!.split(",").map((h) => h.trim()).filter((h) => h !== "") : listIds("hardware");
+      if (explicit) resolveRefs("hardware", hardware, "--hardware"); // harden: every unknown id at once
       // Problems of the flags and --set are the same on every hardware: reported once, before any is tried.
       const { scenarioFromLayers } = await import("../scenario/load.js");
       await blameFlags(() => scenarioFromLayers("command line", predictionLayers({ ...f, hardware: hardware[0] ?? "" })));
@@ -74,6 +77,7 @@ export function registerCompare(program: Command, out: (s: string) => void): voi
           skipped.push({ hardware: h, why: err.issues.map(formatIssue).join("; ") });
         }
       }
+      assertFinite(ps, "compare"); // harden: results are numbers
       if (ps.length === 0) {
         throw new InputError(skipped.map((s) => ({ file: "--hardware", path: "", problem: `no hardware can run this: ${s.hardware}: ${s.why}` })));
       }

@@ -1,6 +1,7 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { inputError } from "../errors.js";
+import { assertFinite } from "../io/finite.js";
 import type { Prediction } from "../engine/predict.js";
 import type { Warning } from "../engine/types.js";
 import type { WeightFormat } from "../model/arch.js";
@@ -190,7 +191,7 @@ export function registerPredict(program: Command, out: (s: string) => void): voi
   addPredictionOptions(program.command("predict").description("predict decode speed, throughput, prefill and time to first token, with a breakdown"))
     .action(async (f: PredictFlags, cmd: Command) => {
       checkSetConflicts(cmd, f.set);
-      const p = await predictLayers(predictionLayers(f));
+      const p = assertFinite(await predictLayers(predictionLayers(f)), "predict"); // harden: results are numbers
       reportWarnings(p.warnings);
       // issue 14: $ per million output tokens and J per output token at the predicted aggregate throughput
       const cost = await costLine(p);

@@ -1,5 +1,6 @@
 import { relative } from "node:path";
 import type { Command } from "commander";
+import { assertFinite } from "../io/finite.js";
 import type { Prediction } from "../engine/predict.js";
 import type { Band, Warning } from "../engine/types.js";
 import type { Scenario } from "../scenario/load.js";
@@ -149,6 +150,7 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       }
       if (plan.total === 1 && sc.axes.length === 0 && plan.kind === "session") {
         const { session, context } = plan.sessionAt(0);
+        assertFinite(session, "run"); // harden: results are numbers
         reportWarnings((session as { warnings?: readonly Warning[] }).warnings);
         if (f.json) { out(JSON.stringify({ ...meta, provenance: provenanceOf([context.prepared]), result: session }, null, 2)); return; }
         const { renderSession } = await import("./session.js");
@@ -157,6 +159,7 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       }
       if (plan.total === 1 && sc.axes.length === 0 && plan.kind === "prediction") {
         const { stacked, context } = plan.predictionAt(0);
+        assertFinite(stacked, "run"); // harden: results are numbers
         const p = stacked as Prediction;
         reportWarnings(p.warnings);
         if (f.json) { out(JSON.stringify({ ...meta, provenance: provenanceOf([context.prepared]), result: p }, null, 2)); return; }
@@ -166,6 +169,7 @@ export function registerRun(program: Command, out: (s: string) => void): void {
       const n = Math.min(plan.total, f.json ? plan.total : MAX_ROWS);
       const points: Point[] = [];
       for (let i = 0; i < n; i++) points.push(plan.point(i));
+      assertFinite(points.map((p) => p.metrics), "run"); // harden: results are numbers
       // The full predictions of the points that ran, for their bands and warnings (prediction scenarios shown as a table).
       const full = new Map<number, Prediction>();
       if (plan.kind === "prediction" && !f.json) for (const p of points) if (p.note === "") full.set(p.index, plan.predictionAt(p.index).stacked as Prediction);

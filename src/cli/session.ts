@@ -1,13 +1,14 @@
 import type { Command } from "commander";
 import { Option } from "commander";
 import { inputError } from "../errors.js";
+import { assertFinite } from "../io/finite.js";
 import type { SessionResult } from "../agent/session.js";
 import type { SolvedResult } from "../agent/solved.js";
 import type { WeightFormat } from "../model/arch.js";
 import type { Warning } from "../engine/types.js";
 import { formatCount, formatSeconds } from "../units/format.js";
 import { choicesHelp } from "./choices.js";
-import { fraction, wholeNumber } from "./options.js";
+import { asFlags, fraction, wholeNumber } from "./options.js";
 import { countCell, renderTable, secondsCell, shareCell } from "./table.js";
 
 interface SessionFlags {
@@ -126,7 +127,7 @@ export function registerSession(program: Command, out: (s: string) => void): voi
     .action(async (f: SessionFlags) => {
       const { simulateSession } = await import("../agent/session.js");
       const { reportWarnings } = await import("./predict.js");
-      const r = simulateSession(sessionOptions(f));
+      const r = assertFinite(simulateSession(sessionOptions(f)), "session"); // harden: results are numbers
       // SessionResult carries warnings once the engine gives them (see the report to the lead)
       reportWarnings((r as { warnings?: readonly Warning[] }).warnings);
       out(f.json ? JSON.stringify(r, null, 2) : renderSession(r));
@@ -159,15 +160,17 @@ export function registerSession(program: Command, out: (s: string) => void): voi
       };
       const cands = [agent("A", "--accuracy", sessionOptions(f), f.accuracy)];
       if (f.vsModel !== undefined && f.vsHardware !== undefined) {
-        cands.push(agent("B", "--vs-accuracy", sessionOptions({
+        const vs = sessionOptions({
           task: f.task, model: f.vsModel, hardware: f.vsHardware,
           ...(f.vsChips !== undefined ? { chips: f.vsChips } : {}),
           ...(f.vsStack !== undefined ? { stack: f.vsStack } : {}),
           ...(f.vsBatch !== undefined ? { batch: f.vsBatch } : {}),
           ...(f.precision !== undefined ? { precision: f.precision } : {}),
-        }), f.vsAccuracy));
+        });
+        // harden: errors of the second agent name its --vs-* flags, not --model
+        cands.push(asFlags({ "--model": "--vs-model", "--hardware": "--vs-hardware", "--stack": "--vs-stack", "--chips": "--vs-chips", "--batch": "--vs-batch" }, () => agent("B", "--vs-accuracy", vs, f.vsAccuracy)));
       }
-      const r = solved(task.id, cands, f.backlog);
+      const r = assertFinite(solved(task.id, cands, f.backlog), "solved"); // harden: results are numbers
       out(f.json ? JSON.stringify(r, null, 2) : renderSolved(r));
     });
 }

@@ -1,7 +1,9 @@
+import { LIMITS, type Limit } from "../schema/limits.js";
 import { ID_FIELD, sourced, type Field, type Spec } from "../schema/spec.js";
 
 const qty = (dim: "bytes" | "bandwidth" | "compute" | "time" | "power" | "frequency"): Spec => ({ t: "quantity", dim });
-const positiveCount: Spec = { t: "number", exclusiveMin: 0 };
+/** Cores, rows, columns, chips: whole numbers from 1 to a named limit. */
+const count = (limit: Limit): Spec => ({ t: "number", integer: true, min: 1, limit });
 
 export const PRECISION_KEYS = ["bf16", "fp8", "int8", "fp4", "int4"] as const;
 
@@ -39,9 +41,9 @@ export const HARDWARE_SPEC: Spec = {
       optional: true,
       doc: "the on-wafer 2D mesh of processing elements (wafer only)",
       fields: {
-        cores: sourced(positiveCount, "processing elements on the wafer"),
-        width: sourced(positiveCount, "processing elements across the usable fabric (columns)", true),
-        height: sourced(positiveCount, "processing elements down the usable fabric (rows)", true),
+        cores: sourced(count(LIMITS.cores), "processing elements on the wafer"),
+        width: sourced(count(LIMITS.cores), "processing elements across the usable fabric (columns)", true),
+        height: sourced(count(LIMITS.cores), "processing elements down the usable fabric (rows)", true),
         sramPerCore: sourced(qty("bytes"), "local SRAM per processing element"),
         fabricBandwidth: sourced(qty("bandwidth"), "aggregate on-wafer fabric bandwidth"),
         clock: sourced(qty("frequency"), "core clock", true),
@@ -57,7 +59,7 @@ export const HARDWARE_SPEC: Spec = {
           doc: "a fast domain of several chips (NVLink within a node)",
           fields: {
             name: { t: "string" },
-            devices: sourced(positiveCount, "chips in one scale-up domain"),
+            devices: sourced(count(LIMITS.chips), "chips in one scale-up domain"),
             bandwidth: sourced(qty("bandwidth"), "per-chip bandwidth into the domain (one direction)"),
           },
         },

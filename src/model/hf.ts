@@ -1,4 +1,5 @@
 import { show, type Issue } from "../errors.js";
+import { LIMITS, withinLimit, type Limit } from "../schema/limits.js";
 import { isPlainObject } from "../schema/spec.js";
 import type { Architecture, Attention, Ffn, LayerGroup, WeightFormat } from "./arch.js";
 
@@ -15,8 +16,36 @@ import type { Architecture, Attention, Ffn, LayerGroup, WeightFormat } from "./a
  *
  * Keys that cannot change the physics (token ids, RoPE, norms' epsilon, routing losses) are
  * listed in IGNORED and skipped. A key that is neither understood nor ignored and whose name
- * suggests it shapes the network is an error rather than silently dropped.
+ * suggests it shapes the network is an error rather than silently dropped. An architecture
+ * outside MODEL_TYPES / ARCHITECTURES (Mamba, BERT, ...) is refused: it would otherwise be
+ * modelled as a decoder of the families above. Every size has a named limit (LIMITS).
  */
+
+/**
+ * The model families the engine models: decoder-only transformers with grouped-query or latent
+ * attention, dense or mixture-of-experts gated FFNs, and sliding or chunked attention windows.
+ */
+export const MODEL_TYPES = [
+  "llama", "mistral", "mixtral", "qwen2", "qwen2_moe", "qwen3", "qwen3_moe", "deepseek_v2", "deepseek_v3", "kimi_k2",
+  "glm4_moe", "gpt_oss", "llama4", "llama4_text",
+] as const;
+
+/** The Hugging Face classes of those families (config.json `architectures`). */
+export const ARCHITECTURES = [
+  "LlamaForCausalLM", "MistralForCausalLM", "MixtralForCausalLM", "Qwen2ForCausalLM", "Qwen2MoeForCausalLM", "Qwen3ForCausalLM",
+  "Qwen3MoeForCausalLM", "DeepseekV2ForCausalLM", "DeepseekV3ForCausalLM", "Glm4MoeForCausalLM", "GptOssForCausalLM",
+  "Llama4ForConditionalGeneration", "Llama4ForCausalLM",
+] as const;
+
+/** Fields of layers the engine does not model; present, they change the physics, so they are refused by name. */
+const NOT_MODELLED: Readonly<Record<string, string>> = {
+  state_size: "state-space (Mamba) layers", ssm_cfg: "state-space (Mamba) layers", conv_kernel: "state-space (Mamba) layers",
+  time_step_rank: "state-space (Mamba) layers", mamba_d_state: "state-space (Mamba) layers", layers_block_type: "hybrid attention / state-space layers",
+  attn_layer_indices: "hybrid attention / state-space layers", linear_num_value_heads: "linear-attention layers",
+  linear_key_head_dim: "linear-attention layers", full_attention_interval: "hybrid linear / full attention layers",
+  encoder_layers: "encoder-decoder models", decoder_layers: "encoder-decoder models", num_decoder_layers: "encoder-decoder models",
+  cross_attention_layers: "cross-attention layers",
+};
 
 const UNDERSTOOD = new Set([
   "hidden_size", "num_hidden_layers", "num_attention_heads", "num_key_value_heads", "head_dim",
@@ -39,15 +68,30 @@ const IGNORED = new Set([
   "aux_loss_alpha", "swiglu_limit", "initial_context_length", "router_jitter_noise", "for_llm_compressor",
   "attn_temperature_tuning", "floor_scale", "attn_scale", "boi_token_index", "eoi_token_index", "image_token_index",
   "ep_size", "_name_or_path", "name_or_path", "bos_token", "eos_token", "rope_interleave", "use_bias_in_router",
-  "embedding_multiplier", "logits_scaling", "residual_multiplier", "attention_multiplier", "sliding_window_pattern",
+  "embedding_multiplier", "logits_scaling", "residual_multiplier", "attention_multiplier",
   "tokenizer_class", "is_encoder_decoder", "return_dict", "output_attentions", "output_hidden_states", "torchscript",
   "use_return_dict", "chunk_size_feed_forward", "problem_type", "id2label", "label2id", "bad_words_ids",
   "decoder_start_token_id", "sep_token_id", "task_specific_params", "image_token_id", "video_token_id",
   "vision_start_token_id", "vision_end_token_id", "moe_renormalize", "router_bias", "num_experts_per_token_group",
-  "_attn_implementation_autoset", "_attn_implementation", "attn_implementation",
+  "_attn_implementation_autoset", "_attn_implementation", "attn_implementation", "is_decoder", "tie_encoder_decoder",
+  "encoder_no_repeat_ngram_size",
 ]);
 
-const PHYSICS_HINT = /expert|moe|layer|head|hidden|intermediate|window|lora|rank|nextn|kv|sparse|dense|vocab|chunk|shared|embed|attn|attention|mlp|ffn|num_/i;
+const PHYSICS_HINT = /expert|moe|layer|head|hidden|intermediate|window|lora|rank|nextn|kv|sparse|dense|vocab|chunk|shared|embed|attn|attention|mlp|ffn|num_|state|ssm|conv|mamba|rwkv|encoder|decoder|recurren|linear|block/i;
+
+/** The named limit of each whole-number field: sizes scale memory and the per-layer work of the parser. */
+const INT_LIMITS = {
+  hidden_size: LIMITS.width, intermediate_size: LIMITS.width, intermediate_size_mlp: LIMITS.width, moe_intermediate_size: LIMITS.width,
+  shared_expert_intermediate_size: LIMITS.width, head_dim: LIMITS.width, kv_lora_rank: LIMITS.width, q_lora_rank: LIMITS.width,
+  qk_rope_head_dim: LIMITS.width, qk_nope_head_dim: LIMITS.width, v_head_dim: LIMITS.width,
+  num_hidden_layers: LIMITS.layers, num_nextn_predict_layers: LIMITS.layers, first_k_dense_replace: LIMITS.layers, moe_layer_freq: LIMITS.layers,
+  interleave_moe_layer_step: LIMITS.layers, decoder_sparse_step: LIMITS.layers, max_window_layers: LIMITS.layers, no_rope_layer_interval: LIMITS.layers,
+  num_attention_heads: LIMITS.heads, num_key_value_heads: LIMITS.heads,
+  num_local_experts: LIMITS.experts, num_experts: LIMITS.experts, n_routed_experts: LIMITS.experts, num_experts_per_tok: LIMITS.experts,
+  experts_per_token: LIMITS.experts, n_shared_experts: LIMITS.experts,
+  vocab_size: LIMITS.vocab,
+  max_position_embeddings: LIMITS.tokens, sliding_window: LIMITS.tokens, attention_chunk_size: LIMITS.tokens,
+} as const satisfies Record<string, Limit>;
 
 const FORMAT_BY_DTYPE: Readonly<Record<string, WeightFormat>> = { bfloat16: "bf16", float16: "bf16", float32: "bf16" };
 
@@ -61,16 +105,17 @@ function p(ctx: Ctx, key: string): string {
   return ctx.base === "" ? key : `${ctx.base}.${key}`;
 }
 
-function int(ctx: Ctx, cfg: Record<string, unknown>, key: string, opts: { required?: boolean; min?: number } = {}): number | undefined {
+function int(ctx: Ctx, cfg: Record<string, unknown>, key: keyof typeof INT_LIMITS, opts: { required?: boolean; min?: number } = {}): number | undefined {
   const v = cfg[key];
   if (v === undefined || v === null) {
     if (opts.required) ctx.issues.push({ file: ctx.file, path: p(ctx, key), problem: "missing", expected: "a whole number" });
     return undefined;
   }
   const min = opts.min ?? 1;
-  // Beyond 2^31 no layer shape is real, and sizes stop being exact integers long before 1e30.
-  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > 2 ** 31) {
-    ctx.issues.push({ file: ctx.file, path: p(ctx, key), problem: typeof v === "number" && Number.isFinite(v) ? "out of range" : "wrong type", got: show(v), expected: `a whole number from ${min} to ${2 ** 31}` });
+  const limit = INT_LIMITS[key];
+  if (typeof v !== "number" || !Number.isInteger(v) || v < min || v > limit.max) {
+    const problem = typeof v !== "number" || !Number.isFinite(v) ? "wrong type" : v > limit.max ? "too large" : "out of range";
+    ctx.issues.push({ file: ctx.file, path: p(ctx, key), problem, got: show(v), expected: withinLimit(limit, min) });
     return undefined;
   }
   return v;
@@ -106,6 +151,7 @@ export function architectureFromHf(raw: Record<string, unknown>, file: string, b
     ctx = { file, base: p(ctx, "text_config"), issues };
     checkKeys(ctx, raw["text_config"]);
   }
+  checkArchitecture({ file, base, issues }, raw, isPlainObject(raw["text_config"]) ? raw["text_config"] : undefined);
 
   const h = int(ctx, cfg, "hidden_size", { required: true });
   const layers = int(ctx, cfg, "num_hidden_layers", { required: true });
@@ -258,7 +304,8 @@ function windowPredicate(ctx: Ctx, cfg: Record<string, unknown>, layers: number)
 
 function formatOf(ctx: Ctx, cfg: Record<string, unknown>): Architecture["nativeFormat"] {
   const dtype = String(cfg["torch_dtype"] ?? cfg["dtype"] ?? "bfloat16");
-  const base = FORMAT_BY_DTYPE[dtype];
+  // Own keys only: "__proto__" or "toString" must not find Object.prototype's members.
+  const base = Object.hasOwn(FORMAT_BY_DTYPE, dtype) ? FORMAT_BY_DTYPE[dtype] : undefined;
   if (base === undefined) {
     ctx.issues.push({ file: ctx.file, path: p(ctx, "torch_dtype"), problem: "not understood", got: show(dtype), expected: "bfloat16, float16 or float32" });
   }
@@ -294,8 +341,44 @@ function formatOf(ctx: Ctx, cfg: Record<string, unknown>): Architecture["nativeF
   return { default: "bf16", experts: "bf16" };
 }
 
+const MODELLED = "wafersim models decoder-only transformers (grouped-query or latent attention, dense or mixture-of-experts FFNs, sliding or chunked windows)";
+
+/**
+ * Refuses an architecture the engine does not model: `model_type` (of the file and of a
+ * text_config) and every `architectures` entry must name a modelled family, and one of them
+ * must be given.
+ */
+function checkArchitecture(ctx: Ctx, raw: Record<string, unknown>, text: Record<string, unknown> | undefined): void {
+  const at = (key: string, inner: boolean) => (inner ? p(ctx, `text_config.${key}`) : p(ctx, key));
+  const types = [{ v: raw["model_type"], inner: false }, { v: text?.["model_type"], inner: true }].filter((x) => x.v !== undefined && x.v !== null);
+  for (const { v, inner } of types) {
+    if (!(MODEL_TYPES as readonly unknown[]).includes(v)) {
+      ctx.issues.push({ file: ctx.file, path: at("model_type", inner), problem: "an architecture the engine does not model", got: show(v), expected: `one of ${MODEL_TYPES.join(", ")}`, hint: MODELLED });
+    }
+  }
+  const archs = raw["architectures"];
+  if (archs !== undefined && archs !== null) {
+    if (!Array.isArray(archs) || archs.length === 0 || archs.some((a) => typeof a !== "string")) {
+      ctx.issues.push({ file: ctx.file, path: at("architectures", false), problem: "wrong type", got: show(archs), expected: "a list of Hugging Face class names, e.g. [LlamaForCausalLM]" });
+    } else {
+      for (const a of archs) {
+        if (!(ARCHITECTURES as readonly string[]).includes(a)) {
+          ctx.issues.push({ file: ctx.file, path: at("architectures", false), problem: "an architecture the engine does not model", got: show(a), expected: `one of ${ARCHITECTURES.join(", ")}`, hint: MODELLED });
+        }
+      }
+    }
+  }
+  if (types.length === 0 && (archs === undefined || archs === null)) {
+    ctx.issues.push({ file: ctx.file, path: at("model_type", false), problem: "missing: which architecture this is", expected: `model_type, one of ${MODEL_TYPES.join(", ")}`, hint: MODELLED });
+  }
+}
+
 function checkKeys(ctx: Ctx, cfg: Record<string, unknown>): void {
   for (const key of Object.keys(cfg)) {
+    if (Object.hasOwn(NOT_MODELLED, key)) {
+      ctx.issues.push({ file: ctx.file, path: p(ctx, key), problem: `${NOT_MODELLED[key]} are not modelled`, got: show(cfg[key]), expected: "a config without it", hint: MODELLED });
+      continue;
+    }
     if (UNDERSTOOD.has(key) || IGNORED.has(key)) continue;
     if (PHYSICS_HINT.test(key)) {
       ctx.issues.push({ file: ctx.file, path: p(ctx, key), problem: "field not understood", got: show(cfg[key]), expected: "a field wafersim knows", hint: "it may change the layer shapes, so it is not ignored; please report it" });

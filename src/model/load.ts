@@ -3,8 +3,9 @@ import { InputError, type Issue } from "../errors.js";
 import { cachedDescription } from "../io/cache.js";
 import { parseData } from "../io/read.js";
 import { resolveRef } from "../registry.js";
+import { LIMITS, withinLimit } from "../schema/limits.js";
 import { ID_FIELD, isPlainObject, validate, type Field, type Spec } from "../schema/spec.js";
-import { countParams } from "./arch.js";
+import { countParams, type Architecture, type ParamCounts } from "./arch.js";
 import { architectureFromHf } from "./hf.js";
 import type { Model } from "./types.js";
 
@@ -48,7 +49,7 @@ export function modelFromData(file: string, data: unknown): Model {
     if (!arch || issues.length > 0) throw new InputError(issues);
     const id = basename(file).replace(/\.(json|ya?ml)$/i, "").replace(/^config$/, "model");
     const archName = Array.isArray(obj["architectures"]) ? String(obj["architectures"][0]) : String(obj["model_type"] ?? id);
-    return { id, name: `${archName} (${basename(file)})`, file, source: { url: file }, arch, params: countParams(arch) };
+    return { id, name: `${archName} (${basename(file)})`, file, source: { url: file }, arch, params: boundedParams(file, "", arch) };
   }
   const { config, ...meta } = obj;
   const m = validate(META_SPEC, meta, file, "", issues) as Omit<Model, "arch" | "params" | "file"> | undefined;
@@ -56,5 +57,15 @@ export function modelFromData(file: string, data: unknown): Model {
   if (!isPlainObject(config)) issues.push({ file, path: "config", problem: "missing or not an object", expected: "a Hugging Face config.json as an object" });
   else arch = architectureFromHf(config, file, "config", issues);
   if (issues.length > 0 || !arch || !m) throw new InputError(issues);
-  return { ...m, file, arch, params: countParams(arch) };
+  return { ...m, file, arch, params: boundedParams(file, "config", arch) };
+}
+
+/** The parameter counts, refused beyond MAX_PARAMS (each size within its limit can still multiply to an absurd model). */
+function boundedParams(file: string, path: string, arch: Architecture): ParamCounts {
+  const params = countParams(arch);
+  const total = params.totalParams + params.mtpParams;
+  if (!(total <= LIMITS.params.max)) {
+    throw new InputError([{ file, path, problem: "too many parameters", got: `${total.toExponential(3)} (from hidden_size, layers, FFN widths and experts)`, expected: withinLimit(LIMITS.params) }]);
+  }
+  return params;
 }

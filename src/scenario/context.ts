@@ -9,7 +9,7 @@ import { loadModel, modelFromData } from "../model/load.js";
 import type { Model } from "../model/types.js";
 import { resolveRef } from "../registry.js";
 import { isPlainObject, type Sourced } from "../schema/spec.js";
-import { hardwareFieldSpec, isRelative, type Value } from "./keys.js";
+import { hardwareFieldSpec, isRelative, overrideIssue, type Value } from "./keys.js";
 
 /** A structural input of one sweep point: its value, how it was written, and where. */
 export interface Given {
@@ -97,6 +97,11 @@ export function overrideHardware(hw: Hardware, g: Given): Hardware {
   } else {
     node[leaf] = g.value;
   }
+  // The resolved figure meets the range a literal value must ("x1e308" of 44 GB is refused as "1e308 GB" is).
+  const set = node[leaf];
+  const resolved = isPlainObject(set) ? set["value"] : set;
+  const outside = typeof resolved === "number" ? overrideIssue(g.key, resolved, isPlainObject(set) ? String(set["text"]) : g.text, g.file) : undefined;
+  if (outside) throw new InputError([outside]);
   const out = copy as unknown as Hardware;
   return { ...out, name: out.name.endsWith("(what-if)") ? out.name : `${out.name} (what-if)` };
 }
@@ -227,6 +232,9 @@ function overrideParameters(pr: Prepared, given: readonly Given[]): Prepared {
         continue;
       }
     }
+    // The resolved value meets the range a literal value must.
+    const outside = overrideIssue(g.key, value, text, g.file);
+    if (outside) { issues.push(outside); continue; }
     changes[def.name] = value;
     values[def.name] = { value, text, source: `what-if in ${g.file}${old ? `; was ${old.text} (${old.source})` : ""}` };
   }

@@ -2,8 +2,11 @@ import { show, type Issue } from "../errors.js";
 import { PARAMETER_DEFS, type ParameterDef } from "../engine/parameters.js";
 import { WEIGHT_FORMATS } from "../engine/precision.js";
 import { HARDWARE_SPEC } from "../hardware/schema.js";
-import { isPlainObject, validate, type Spec } from "../schema/spec.js";
+import { isForbiddenKey } from "../io/read.js";
+import { LIMITS, MIN_FRACTION, type Limit } from "../schema/limits.js";
+import { isPlainObject, outOfRange, validate, type Spec } from "../schema/spec.js";
 import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
+import { formatSi } from "../units/format.js";
 import { sectionKey, servingFieldKey } from "../serving/scenario-keys.js";
 
 /**
@@ -97,10 +100,13 @@ function specCheck(spec: Spec) {
   };
 }
 
-const wholeSpec = (min: number): Spec => ({ t: "number", integer: true, min });
+const wholeSpec = (min: number, limit: Limit): Spec => ({ t: "number", integer: true, min, limit });
 
-function whole(key: string, role: KeyRole, doc: string, min = 1): KeyDef {
-  return { key, role, doc, range: { integer: true, min }, check: specCheck(wholeSpec(min)), schema: { type: "integer", minimum: min, description: doc } };
+function whole(key: string, role: KeyRole, doc: string, limit: Limit, min = 1): KeyDef {
+  return {
+    key, role, doc, range: { integer: true, min, max: limit.max }, check: specCheck(wholeSpec(min, limit)),
+    schema: { type: "integer", minimum: min, maximum: limit.max, description: `${doc}; at most ${limit.max} (${limit.name}: ${limit.why})` },
+  };
 }
 
 function ref(key: string, role: KeyRole, doc: string): KeyDef {
@@ -110,14 +116,14 @@ function ref(key: string, role: KeyRole, doc: string): KeyDef {
 const SPECULATION_SPEC: Spec = {
   t: "object",
   fields: {
-    draftTokens: { t: "number", integer: true, min: 1, doc: "draft tokens proposed per verify step" },
+    draftTokens: { t: "number", integer: true, min: 1, limit: LIMITS.draftTokens, doc: "draft tokens proposed per verify step" },
     acceptance: { t: "number", min: 0, max: 1, doc: "probability each draft token is accepted" },
   },
 };
 
 const SPECULATION_SCHEMA = {
   oneOf: [
-    { type: "object", properties: { draftTokens: { type: "integer", minimum: 1 }, acceptance: { type: "number", minimum: 0, maximum: 1 } }, required: ["draftTokens", "acceptance"], additionalProperties: false },
+    { type: "object", properties: { draftTokens: { type: "integer", minimum: 1, maximum: LIMITS.draftTokens.max }, acceptance: { type: "number", minimum: 0, maximum: 1 } }, required: ["draftTokens", "acceptance"], additionalProperties: false },
     { const: "none" },
   ],
   description: "speculative decoding: {draftTokens, acceptance}, or none",
@@ -129,9 +135,9 @@ export const BASE_KEYS: readonly KeyDef[] = [
   ref("hardware", "structural", "hardware id (models/hardware) or a hardware YAML file"),
   {
     key: "chips", role: "structural", doc: "number of chips (GPUs or CS systems); auto: the fewest that hold the model",
-    range: { integer: true, min: 1 },
-    check: (raw, file, path, issues) => (raw === "auto" ? null : specCheck(wholeSpec(1))(raw, file, path, issues)),
-    schema: { oneOf: [{ type: "integer", minimum: 1 }, { const: "auto" }], description: "number of chips, or auto" },
+    range: { integer: true, min: 1, max: LIMITS.chips.max },
+    check: (raw, file, path, issues) => (raw === "auto" ? null : specCheck(wholeSpec(1, LIMITS.chips))(raw, file, path, issues)),
+    schema: { oneOf: [{ type: "integer", minimum: 1, maximum: LIMITS.chips.max }, { const: "auto" }], description: `number of chips, or auto; at most ${LIMITS.chips.max} (${LIMITS.chips.name})` },
   },
   {
     key: "precision", role: "structural", doc: "weight format; native: the model's published one",
@@ -139,9 +145,9 @@ export const BASE_KEYS: readonly KeyDef[] = [
     schema: { enum: [...WEIGHT_FORMATS, "native"], description: "weight format, or native" },
   },
   ref("software", "structural", "software stack whose fitted parameters to use (a models/params software id)"),
-  whole("coresPerLayer", "structural", "wafer only: cores each layer's region occupies (WaferLLM benchmarks a layer per core grid); default: the region that serves best"),
-  whole("tensorParallel", "structural", "GPU only: the tensor-parallel width (it must split the attention heads within one NVLink domain); default: the layout that serves a request fastest on the chips"),
-  whole("pipelineStages", "structural", "GPU only: the pipeline stages; default: the fewest that hold the model"),
+  whole("coresPerLayer", "structural", "wafer only: cores each layer's region occupies (WaferLLM benchmarks a layer per core grid); default: the region that serves best", LIMITS.cores),
+  whole("tensorParallel", "structural", "GPU only: the tensor-parallel width (it must split the attention heads within one NVLink domain); default: the layout that serves a request fastest on the chips", LIMITS.chips),
+  whole("pipelineStages", "structural", "GPU only: the pipeline stages; default: the fewest that hold the model", LIMITS.chips),
   {
     key: "memoryFraction", role: "structural", doc: "GPU only: fraction of the memory left after weights and the runtime reserve that the serving engine gives to the KV cache; default: the software set's",
     range: { integer: false, min: 0, max: 1 },
@@ -153,15 +159,15 @@ export const BASE_KEYS: readonly KeyDef[] = [
     check: specCheck({ t: "string", enum: ["sliced", "per-expert"] }),
     schema: { enum: ["sliced", "per-expert"], description: "expert placement on a wafer" },
   },
-  whole("batch", "workload", "concurrent users"),
-  whole("promptTokens", "workload", "prompt length in tokens"),
-  whole("outputTokens", "workload", "output length in tokens"),
+  whole("batch", "workload", "concurrent users", LIMITS.batch),
+  whole("promptTokens", "workload", "prompt length in tokens", LIMITS.tokens),
+  whole("outputTokens", "workload", "output length in tokens", LIMITS.tokens),
   {
     key: "speculation", role: "workload", doc: "speculative decoding: {draftTokens, acceptance}, or none",
     check: (raw, file, path, issues) => (raw === "none" || raw === null ? null : specCheck(SPECULATION_SPEC)(raw, file, path, issues)),
     schema: SPECULATION_SCHEMA,
   },
-  whole("speculation.draftTokens", "workload", "speculative decoding: draft tokens per verify step"),
+  whole("speculation.draftTokens", "workload", "speculative decoding: draft tokens per verify step", LIMITS.draftTokens),
   {
     key: "speculation.acceptance", role: "workload", doc: "speculative decoding: probability each draft token is accepted",
     range: { integer: false, min: 0, max: 1 },
@@ -192,6 +198,11 @@ export const OVERRIDE_PREFIXES = ["hardware.", "model.", "parameters."] as const
 export function keyDef(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {
   const base = BY_KEY.get(key);
   if (base) return base;
+  // "model.config.__proto__.x" would write into Object.prototype when the what-if is applied.
+  if (key.split(".").some(isForbiddenKey)) {
+    issues.push({ file, path, problem: "forbidden key", got: JSON.stringify(key), expected: "field names that are not __proto__, constructor or prototype", hint: "keys that reach an object's prototype are refused" });
+    return undefined;
+  }
   if (key.startsWith("hardware.")) return hardwareKey(key, file, path, issues);
   if (key.startsWith("parameters.")) return parameterKey(key, file, path, issues);
   if (key.startsWith("model.")) return modelKey(key, file, path, issues);
@@ -213,7 +224,8 @@ export function hardwareFieldSpec(segments: readonly string[]): { spec: Spec; so
       return { error: "a figure's value is overridden as a whole", at: segments.slice(0, i).join(".") };
     }
     if (spec.t !== "object") return { error: "no such field", at: segments.slice(0, i).join(".") };
-    const next: Spec | undefined = spec.fields[seg];
+    // Own fields only: "constructor" or "toString" must not find Object.prototype's members.
+    const next: Spec | undefined = Object.hasOwn(spec.fields, seg) ? spec.fields[seg] : undefined;
     if (!next) return { error: `no field ${JSON.stringify(seg)}; fields here: ${Object.keys(spec.fields).join(", ")}`, at: segments.slice(0, i + 1).join(".") };
     spec = next;
   }
@@ -259,18 +271,57 @@ function parameterKey(key: string, file: string, path: string, issues: Issue[]):
   // A name shared by wafer and GPU sets (stepOverhead, computeEfficiency) has one dimension.
   const def: ParameterDef = defs[0]!;
   const doc = `what-if value of the fitted parameter ${name}: ${def.doc}`;
+  const spec = parameterSpec(def);
   if (def.dim === "fraction") {
-    return withRelative({ key, role: "structural", doc, range: { integer: false, min: 0, max: 1 }, check: specCheck({ t: "number", min: 0, max: 1 }), schema: { type: "number", minimum: 0, maximum: 1, description: doc } });
+    return withRelative({ key, role: "structural", doc, range: { integer: false, min: MIN_FRACTION, max: 1 }, check: specCheck(spec), schema: { type: "number", minimum: MIN_FRACTION, maximum: 1, description: doc } });
   }
   if (def.dim === "count") {
-    return withRelative({ key, role: "structural", doc, range: { integer: false, min: def.bounds[0], max: def.bounds[1] }, check: specCheck({ t: "number", min: def.bounds[0], max: def.bounds[1] }), schema: { type: "number", minimum: def.bounds[0], maximum: def.bounds[1], description: doc } });
+    return withRelative({ key, role: "structural", doc, range: { integer: false, min: def.bounds[0], max: def.bounds[1] }, check: specCheck(spec), schema: { type: "number", minimum: def.bounds[0], maximum: def.bounds[1], description: doc } });
   }
   const dim = def.dim;
   return withRelative({
     key, role: "structural", doc, range: { integer: false, dim },
-    check: specCheck({ t: "quantity", dim, allowZero: true }),
-    schema: { type: "string", description: `${doc}: ${DIMENSIONS[dim].label}`, examples: [DIMENSIONS[dim].example, "x0.5"] },
+    check: specCheck(spec),
+    schema: { type: "string", description: `${doc}: ${DIMENSIONS[dim].label} greater than zero`, examples: [DIMENSIONS[dim].example, "x0.5"] },
   });
+}
+
+/**
+ * What a what-if value of a fitted parameter must be: a fraction from MIN_FRACTION to 1 (an
+ * efficiency of 0 divides by zero), a count within its physical bounds, or a quantity greater
+ * than zero within its dimension's range.
+ */
+function parameterSpec(def: ParameterDef): Spec {
+  if (def.dim === "fraction") return { t: "number", min: MIN_FRACTION, max: 1 };
+  if (def.dim === "count") return { t: "number", min: def.bounds[0], max: def.bounds[1] };
+  return { t: "quantity", dim: def.dim };
+}
+
+/** The spec a literal value of an override key meets (hardware.* and parameters.*; model.* is checked by the config parser). */
+function overrideSpec(key: string): Spec | undefined {
+  if (key.startsWith("hardware.")) {
+    const found = hardwareFieldSpec(key.slice("hardware.".length).split("."));
+    if ("error" in found) return undefined;
+    return found.spec.t === "sourced" ? found.spec.of : found.spec;
+  }
+  if (key.startsWith("parameters.")) {
+    const def = PARAMETER_DEFS.find((d) => d.name === key.slice("parameters.".length));
+    return def ? parameterSpec(def) : undefined;
+  }
+  return undefined;
+}
+
+/**
+ * Checks the number an override resolves to against the range a literal value of the key must
+ * meet: "x1e308" of 44 GB is refused as "1e308 GB" is, and so is every value a range generates.
+ * `text` is how the value was written ("x2", or "x2 of 44 GB" for a relative one).
+ */
+export function overrideIssue(key: string, value: number, text: string, file: string): Issue | undefined {
+  const spec = overrideSpec(key);
+  const bad = spec ? outOfRange(spec, value) : undefined;
+  if (!spec || !bad) return undefined;
+  const shown = spec.t === "quantity" && Number.isFinite(value) ? formatSi(value, DIMENSIONS[spec.dim].si) : String(value);
+  return { file, path: key, problem: `${text} is ${shown}: ${bad.problem}`, got: JSON.stringify(text), expected: bad.expected };
 }
 
 function modelKey(key: string, file: string, path: string, issues: Issue[]): KeyDef | undefined {

@@ -1,6 +1,7 @@
 import { show, type Issue } from "../errors.js";
 import { DIMENSIONS, type Dimension } from "../units/dimensions.js";
 import { parseQuantity } from "../units/parse.js";
+import { withinLimit, type Limit } from "./limits.js";
 
 /**
  * One declarative description of each input file's shape. From it come validation (all
@@ -10,7 +11,8 @@ import { parseQuantity } from "../units/parse.js";
  */
 export type Spec =
   | { readonly t: "quantity"; readonly dim: Dimension; readonly doc?: string; readonly allowZero?: boolean }
-  | { readonly t: "number"; readonly integer?: boolean; readonly min?: number; readonly exclusiveMin?: number; readonly max?: number; readonly doc?: string }
+  /** `limit`: a named upper bound (src/schema/limits.ts) on a number that scales work or memory */
+  | { readonly t: "number"; readonly integer?: boolean; readonly min?: number; readonly exclusiveMin?: number; readonly max?: number; readonly limit?: Limit; readonly doc?: string }
   | { readonly t: "string"; readonly enum?: readonly string[]; readonly pattern?: RegExp; readonly doc?: string }
   | { readonly t: "boolean"; readonly doc?: string }
   | { readonly t: "object"; readonly fields: Readonly<Record<string, Field>>; readonly doc?: string }
@@ -69,17 +71,13 @@ export function validate(spec: Spec, data: unknown, file: string, path: string, 
       if (typeof data !== "string") return at("wrong type", `${label} as a string`);
       const r = parseQuantity(data, spec.dim);
       if (!r.ok) return at(r.problem, r.expected);
-      if (r.value < 0 || (r.value === 0 && !spec.allowZero)) return at(spec.allowZero ? "negative" : "must be positive", `${label} greater than zero`);
-      return r.value;
+      const range = outOfRange(spec, r.value);
+      return range ? at(range.problem, range.expected) : r.value;
     }
     case "number": {
       if (typeof data !== "number") return at("wrong type", "a number");
-      if (!Number.isFinite(data)) return at("not finite", "a finite number");
-      if (spec.integer && !Number.isInteger(data)) return at("not a whole number", "a whole number");
-      if (spec.min !== undefined && data < spec.min) return at("too small", `at least ${spec.min}`);
-      if (spec.exclusiveMin !== undefined && data <= spec.exclusiveMin) return at(spec.exclusiveMin === 0 ? "must be positive" : "too small", `greater than ${spec.exclusiveMin}`);
-      if (spec.max !== undefined && data > spec.max) return at("too large", `at most ${spec.max}`);
-      return data;
+      const range = outOfRange(spec, data);
+      return range ? at(range.problem, range.expected) : data;
     }
     case "string": {
       if (typeof data !== "string") return at("wrong type", spec.enum ? `one of ${spec.enum.join(", ")}` : "a string");
@@ -116,6 +114,32 @@ export function validate(spec: Spec, data: unknown, file: string, path: string, 
     case "json":
       return data;
   }
+}
+
+/**
+ * Whether a number (SI for a quantity) is outside the range `spec` allows: the one range check of
+ * literal values and of relative what-ifs ("x2" of a figure), so both meet the same bounds.
+ */
+export function outOfRange(spec: Spec, value: number): { problem: string; expected: string } | undefined {
+  if (spec.t === "quantity") {
+    const { label } = DIMENSIONS[spec.dim];
+    const range = DIMENSIONS[spec.dim].range;
+    const expected = `${label} ${spec.allowZero ? "of zero or" : "greater than zero,"} from ${range.text} (${range.why})`;
+    if (!Number.isFinite(value)) return { problem: "not a finite number", expected };
+    if (value < 0) return { problem: "negative", expected };
+    if (value === 0) return spec.allowZero ? undefined : { problem: "must be positive", expected };
+    if (value < range.min) return { problem: "implausibly small", expected };
+    if (value > range.max) return { problem: "implausibly large", expected };
+    return undefined;
+  }
+  if (spec.t !== "number") return undefined;
+  if (!Number.isFinite(value)) return { problem: "not finite", expected: "a finite number" };
+  if (spec.integer && !Number.isInteger(value)) return { problem: "not a whole number", expected: "a whole number" };
+  if (spec.min !== undefined && value < spec.min) return { problem: "too small", expected: `at least ${spec.min}` };
+  if (spec.exclusiveMin !== undefined && value <= spec.exclusiveMin) return { problem: spec.exclusiveMin === 0 ? "must be positive" : "too small", expected: `greater than ${spec.exclusiveMin}` };
+  if (spec.max !== undefined && value > spec.max) return { problem: "too large", expected: `at most ${spec.max}` };
+  if (spec.limit !== undefined && value > spec.limit.max) return { problem: "too large", expected: withinLimit(spec.limit) };
+  return undefined;
 }
 
 function validateObject(fields: Readonly<Record<string, Field>>, data: Record<string, unknown>, file: string, path: string, issues: Issue[]): Record<string, unknown> {
@@ -189,10 +213,15 @@ function editDistance(a: string, b: string): number {
 export function toJsonSchema(spec: Spec): Record<string, unknown> {
   const doc = spec.doc ? { description: spec.doc } : {};
   switch (spec.t) {
-    case "quantity":
-      return { type: "string", description: spec.doc ?? DIMENSIONS[spec.dim].label, examples: [DIMENSIONS[spec.dim].example] };
-    case "number":
-      return { type: spec.integer ? "integer" : "number", ...doc, ...(spec.min !== undefined ? { minimum: spec.min } : {}), ...(spec.exclusiveMin !== undefined ? { exclusiveMinimum: spec.exclusiveMin } : {}), ...(spec.max !== undefined ? { maximum: spec.max } : {}) };
+    case "quantity": {
+      const { label, example, range } = DIMENSIONS[spec.dim];
+      return { type: "string", description: `${spec.doc ?? label}; ${spec.allowZero ? "zero or " : ""}from ${range.text} (${range.why})`, examples: [example] };
+    }
+    case "number": {
+      const max = Math.min(spec.max ?? Infinity, spec.limit?.max ?? Infinity);
+      const description = [spec.doc, spec.limit ? `at most ${spec.limit.max} (${spec.limit.name}: ${spec.limit.why})` : undefined].filter(Boolean).join("; ");
+      return { type: spec.integer ? "integer" : "number", ...(description ? { description } : {}), ...(spec.min !== undefined ? { minimum: spec.min } : {}), ...(spec.exclusiveMin !== undefined ? { exclusiveMinimum: spec.exclusiveMin } : {}), ...(Number.isFinite(max) ? { maximum: max } : {}) };
+    }
     case "string":
       return { type: "string", ...doc, ...(spec.enum ? { enum: [...spec.enum] } : {}), ...(spec.pattern ? { pattern: spec.pattern.source } : {}) };
     case "boolean":

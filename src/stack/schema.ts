@@ -1,6 +1,8 @@
+import { LIMITS } from "../schema/limits.js";
 import { ID_FIELD, sourced, type Field, type Spec, type Sourced } from "../schema/spec.js";
 
 const time = (allowZero = true): Spec => ({ t: "quantity", dim: "time", allowZero });
+const roundTrips: Spec = { t: "number", integer: true, min: 0, limit: LIMITS.roundTrips };
 
 /**
  * The shape of models/stacks/*.yaml: what a serving stack (the API between an agent and the
@@ -18,8 +20,8 @@ export const STACK_SPEC: Spec = {
       doc: "client <-> API network time before the first byte of a response",
       fields: {
         roundTripTime: sourced(time(false), "one network round trip between the client and the API"),
-        roundTripsPerRequest: sourced({ t: "number", integer: true, min: 0 }, "round trips each request waits for (connection set-up plus the request itself)"),
-        roundTripsPerSession: sourced({ t: "number", integer: true, min: 0 }, "round trips paid once per session (opening a persistent connection)"),
+        roundTripsPerRequest: sourced(roundTrips, "round trips each request waits for (connection set-up plus the request itself)"),
+        roundTripsPerSession: sourced(roundTrips, "round trips paid once per session (opening a persistent connection)"),
       },
     },
     sessionStartup: {

@@ -1,5 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { loadModel } from "../../src/model/load.js";
+import { predict } from "../../src/engine/predict.js";
+import { LIMITS } from "../../src/schema/limits.js";
 import { issuesOf, tempFile } from "../helpers.js";
 
 
@@ -62,7 +64,10 @@ describe("Hugging Face config.json input", () => {
 
   it.each([
     ["a string for a boolean", { ...dense, tie_word_embeddings: "true" }, "tie_word_embeddings", "wrong type"],
-    ["an absurd size", { ...dense, hidden_size: 1e30 }, "hidden_size", "out of range"],
+    ["an absurd size", { ...dense, hidden_size: 1e30 }, "hidden_size", "too large"],
+    // found by the fuzz suite: the lookup reached Object.prototype and the engine crashed
+    ["a torch_dtype that names a prototype member", { ...dense, torch_dtype: "__proto__" }, "torch_dtype", "not understood"],
+    ["a torch_dtype toString", { ...dense, torch_dtype: "toString" }, "torch_dtype", "not understood"],
   ])("refuses %s in a config.json", (_what, cfg, path, problem) => {
     expect(issuesOf(() => loadModel(json(cfg))).find((i) => i.path === path)?.problem).toBe(problem);
   });
@@ -82,3 +87,66 @@ describe("Hugging Face config.json input", () => {
     expect(m.params.totalParams).toBe(loadModel("llama-3.1-8b").params.totalParams);
   });
 });
+
+describe("config.json fields that look valid but are not modelled", () => {
+  it.each([
+    ["a Mamba model", { ...dense, architectures: ["MambaForCausalLM"], model_type: "mamba" }, ["model_type", "architectures"]],
+    ["a BERT encoder", { ...dense, architectures: ["BertModel"], model_type: "bert" }, ["model_type", "architectures"]],
+    ["a Llama config with an unknown class", { ...dense, architectures: ["LlamaForSequenceClassification"] }, ["architectures"]],
+    ["a config that does not say what it is", { ...dense, architectures: undefined, model_type: undefined }, ["model_type"]],
+    ["a text_config of another family", { architectures: ["Llama4ForConditionalGeneration"], model_type: "llama4", text_config: { ...dense, architectures: undefined, model_type: "gemma3_text" } }, ["text_config.model_type"]],
+  ])("refuses %s, listing what the engine models", (_what, cfg, paths) => {
+    const issues = issuesOf(() => loadModel(json(cfg)));
+    expect(issues.map((i) => i.path)).toEqual(paths);
+    for (const i of issues) expect(i.problem).toMatch(/does not model|missing: which architecture/);
+    expect(issues[0]?.expected).toMatch(/llama.*qwen3.*deepseek_v3|LlamaForCausalLM.*Qwen3ForCausalLM/);
+  });
+
+  it.each([
+    ["state_size", 16, "state-space (Mamba) layers are not modelled"],
+    ["layers_block_type", ["mamba", "attention"], "hybrid attention / state-space layers are not modelled"],
+    ["full_attention_interval", 4, "hybrid linear / full attention layers are not modelled"],
+    ["sliding_window_pattern", 6, "field not understood"],
+    ["mamba_expand", 2, "field not understood"],
+  ])("refuses the field %s on a Llama config (it would be dropped silently)", (key, value, problem) => {
+    expect(issuesOf(() => loadModel(json({ ...dense, [key]: value })))).toEqual([expect.objectContaining({ path: key, problem })]);
+  });
+
+  it("models Llama 4's attention_chunk_size: a smaller chunk holds less KV cache at a long prompt", () => {
+    // 3 of every 4 layers attend within the chunk; at a 100,000-token prompt their KV is capped at the chunk
+    const scout = (chunk: number | undefined) => {
+      const text = { model_type: "llama4_text", num_hidden_layers: 48, hidden_size: 5120, num_attention_heads: 40, num_key_value_heads: 8, head_dim: 128, intermediate_size: 8192, intermediate_size_mlp: 16384, num_local_experts: 16, num_experts_per_tok: 1, vocab_size: 202048, ...(chunk ? { attention_chunk_size: chunk } : {}) };
+      const f = json({ architectures: ["Llama4ForConditionalGeneration"], model_type: "llama4", text_config: text, torch_dtype: "bfloat16" });
+      return predict({ model: f, hardware: "nvidia-h200", chips: 8, promptTokens: 100_000, outputTokens: 1 }).memory.kvCacheBytes;
+    };
+    // per token and layer: 2 (K, V) x 8 heads x 128 x 2 bytes = 4,096 B; 12 global layers hold 100,001 tokens,
+    // 36 chunked layers min(100,001, chunk)
+    expect(scout(undefined)).toBeWithinRel(4096 * 48 * 100_001, 1e-6);
+    expect(scout(8192)).toBeWithinRel(4096 * (12 * 100_001 + 36 * 8192), 1e-6);
+  });
+});
+
+describe("named limits on config.json sizes", () => {
+  it.each([
+    ["num_hidden_layers", 2 ** 31, "MAX_LAYERS"],
+    ["hidden_size", 2 ** 31, "MAX_WIDTH"],
+    ["intermediate_size", 2 ** 31, "MAX_WIDTH"],
+    ["num_attention_heads", 2 ** 20, "MAX_HEADS"],
+    ["vocab_size", 2 ** 31, "MAX_VOCAB"],
+    ["num_local_experts", 1e6, "MAX_EXPERTS"],
+    ["max_position_embeddings", 1e12, "MAX_TOKENS"],
+  ])("%s of %d is refused with %s", (key, value, name) => {
+    const [issue] = issuesOf(() => loadModel(json({ ...dense, [key]: value })));
+    expect(issue).toMatchObject({ path: key, problem: "too large" });
+    expect(issue?.expected).toContain(name);
+  });
+
+  it("the largest sizes each within its limit still make a model over MAX_PARAMS: refused", () => {
+    // 10,000 layers x 3 x 1,048,576^2 FFN weights alone = 3.3e16 > 1e15
+    const cfg = { ...dense, num_hidden_layers: LIMITS.layers.max, hidden_size: LIMITS.width.max, intermediate_size: LIMITS.width.max, num_attention_heads: 8192, num_key_value_heads: 8192 };
+    const [issue] = issuesOf(() => loadModel(json(cfg)));
+    expect(issue).toMatchObject({ problem: "too many parameters" });
+    expect(issue?.expected).toContain("MAX_PARAMS");
+  });
+});
+
