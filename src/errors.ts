@@ -98,3 +98,14 @@ export function formatSystemError(err: NodeJS.ErrnoException & { syscall: string
   const dest = typeof to === "string" ? ` -> ${clip(to, 2 * MAX_QUOTE)}` : "";
   return `cannot ${err.syscall}${path}${dest}: ${systemProblem(err)}`;
 }
+
+/**
+ * A failure of the machine, not of the input: a full disk, a read-only folder, an I/O error,
+ * a reader that went away. The CLI prints it as one line and exits 1 (not "internal error").
+ */
+export class EnvironmentError extends Error {
+  constructor(readonly file: string, readonly problem: string, readonly code: string, options?: { cause?: unknown }) {
+    super(`${file}: ${problem} (${code})`, options);
+    this.name = "EnvironmentError";
+  }
+}

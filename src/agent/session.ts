@@ -7,7 +7,7 @@ import { ttftThrough } from "../stack/apply.js";
 import { loadStack, requestParts, sessionOpenSeconds } from "../stack/load.js";
 import type { Stack, TtftBreakdown } from "../stack/schema.js";
 import { loadTask, outputTokensPerTurn, promptTokensAt, type TaskProfile } from "./profile.js";
-import type { Band, Warning } from "../engine/types.js";
+import type { Band, PredictOptions, Warning } from "../engine/types.js";
 
 export interface SessionOptions {
   /** task profile id or file, or a loaded profile */
@@ -21,6 +21,8 @@ export interface SessionOptions {
   readonly batch?: number;
   readonly precision?: WeightFormat;
   readonly software?: string;
+  /** the deployment's layout, pinned as for a prediction (GPU: tensorParallel, pipelineStages, memoryFraction; wafer: expertPlacement) */
+  readonly layout?: Pick<PredictOptions, "tensorParallel" | "pipelineStages" | "memoryFraction" | "expertPlacement">;
 }
 
 /** One agent turn: a model call (time to first token, then decode) followed by a tool run. Seconds. */
@@ -145,7 +147,7 @@ export function simulateSession(opts: SessionOptions): SessionResult {
   const model = loadModel(opts.model);
   const hardware = loadHardware(opts.hardware);
   const stack = opts.stack !== undefined ? loadStack(opts.stack) : undefined;
-  const base = { ...(opts.precision ? { precision: opts.precision } : {}), ...(opts.software ? { software: opts.software } : {}) };
+  const base = { ...(opts.precision ? { precision: opts.precision } : {}), ...(opts.software ? { software: opts.software } : {}), ...(opts.layout ?? {}) };
   const n = task.turns.value;
   const out = outputTokensPerTurn(task);
   const lastPrompt = promptTokensAt(task, n);

@@ -1,4 +1,5 @@
-import { readFileSync, renameSync, writeFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
+import { writeFileSafely } from "../io/write.js";
 import { stringify } from "yaml";
 import { readData } from "../io/read.js";
 import { defOf } from "../engine/parameters.js";
@@ -17,11 +18,9 @@ export function formatParameter(dim: string, value: number): string {
   return `${sig(value * 1e9)} ns`;
 }
 
-/** Writes a file whole or not at all: a temporary file renamed over the target. */
+/** Writes a file whole or not at all (src/io/write.ts: a temporary renamed over it; links followed, modes kept). */
 export function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
+  writeFileSafely(file, text);
 }
 
 /** Stores a set's fitted values with provenance (date, references used, residuals). */

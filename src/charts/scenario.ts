@@ -10,6 +10,7 @@ import type { Prediction } from "../engine/predict.js";
 import { loadScenario } from "../scenario/load.js";
 import { makePlan, type Point } from "../scenario/plan.js";
 import { perTokenBreakdownSpec, ttftBreakdownSpec } from "./breakdown.js";
+import { pointLimitIssue } from "../scenario/axes.js";
 import { calibrationText, type SetUse } from "./format.js";
 import { hardwareBarsSpec } from "./hardware.js";
 import { sessionTimelineOf } from "./input.js";
@@ -71,12 +72,11 @@ export async function scenarioCharts(ref: string, opts: ScenarioChartOptions): P
   plan.prepareAll();
   const name = sc.file.replace(/^.*[\\/]/, "").replace(/\.ya?ml$/i, "");
   const description = [sc.title ?? `scenario ${where(sc.file)}`, sc.question].filter((x): x is string => !!x).join(": ");
-  if (plan.total > MAX_CHART_POINTS) {
-    throw new InputError([{
-      file: sc.file, path: "sweep", problem: `too many points to chart directly (${plan.total})`, expected: `at most ${MAX_CHART_POINTS}`,
-      hint: `run \`wafersim sweep ${ref} --format json --out points.json\`, then \`wafersim chart points.json\``,
-    }]);
-  }
+  const tooMany = pointLimitIssue(plan.total, MAX_CHART_POINTS, {
+    file: sc.file, path: "sweep", what: "more than a chart can show directly",
+    raise: `run \`wafersim sweep ${ref} --format json --out points.json\`, then \`wafersim chart points.json\``,
+  });
+  if (tooMany) throw new InputError([tooMany]);
   const rows: SweepRow[] = [];
   const uses: SetUse[] = [];
   const seenContexts = new Set<unknown>();

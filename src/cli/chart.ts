@@ -1,8 +1,9 @@
-import { existsSync, mkdirSync, renameSync, rmdirSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, dirname, extname, join, resolve } from "node:path";
+import { existsSync } from "node:fs";
+import { basename, extname, join, resolve } from "node:path";
 import type { Command } from "commander";
 import { Option } from "commander";
 import { inputError } from "../errors.js";
+import { checkOutFolder, writeFilesTogether } from "../io/write.js";
 import { collect } from "./set.js";
 
 interface ChartFlags {
@@ -36,81 +37,11 @@ const TARGET_HELP = "a chart set (codex-spark, calibration, sessions), report (o
 
 type Part = import("../charts/sets.js").ChartPart;
 
-const OUT_EXPECTED = "a folder to write the charts into (an existing folder, or a new path whose parent folders can be created)";
-
-function code(err: unknown): string {
-  return (err as NodeJS.ErrnoException).code ?? "error";
-}
-
 /** Refuses an --out that exists but is not a folder; checked before any chart is drawn. */
-export function checkOutDir(dir: string): void {
-  let isDir: boolean;
-  try {
-    isDir = statSync(dir).isDirectory();
-  } catch (err) {
-    if (code(err) === "ENOENT") return; // created when writing
-    if (code(err) === "ENOTDIR") throw inputError({ file: "--out", path: "", problem: "a parent of it is a file, not a folder", got: JSON.stringify(dir), expected: OUT_EXPECTED }, err);
-    throw inputError({ file: "--out", path: "", problem: `cannot use that path (${code(err)})`, got: JSON.stringify(dir), expected: OUT_EXPECTED }, err);
-  }
-  if (!isDir) throw inputError({ file: "--out", path: "", problem: "is a file, not a folder", got: JSON.stringify(dir), expected: OUT_EXPECTED });
-}
+export const checkOutDir = (dir: string): void => checkOutFolder(dir);
 
-/**
- * Writes every file or none: each goes to a temporary name in its folder first, and all are
- * renamed into place only once every write has succeeded. On a failure the temporaries (and a
- * folder this call created) are removed and files that were there before are left untouched.
- * Problems with the folder or the names are InputErrors naming --out.
- */
-export function writeAll(dir: string, files: readonly { path: string; bytes: Buffer | string }[]): void {
-  checkOutDir(dir);
-  for (const f of files) {
-    let taken = false;
-    try { taken = statSync(f.path).isDirectory(); } catch { /* free, or a file to replace */ }
-    if (taken) throw inputError({ file: "--out", path: "", problem: `${JSON.stringify(basename(f.path))} is taken by a folder`, got: JSON.stringify(f.path), expected: "a file name free or held by a file (move or remove that folder)" });
-  }
-  let created: string | undefined;
-  try {
-    created = mkdirSync(dir, { recursive: true });
-  } catch (err) {
-    throw inputError({ file: "--out", path: "", problem: `cannot create the folder (${code(err)})`, got: JSON.stringify(dir), expected: OUT_EXPECTED }, err);
-  }
-  const temps: string[] = [];
-  const cleanUp = () => {
-    for (const t of temps) rmSync(t, { force: true });
-    // Remove the folders this call made, innermost first; a folder someone else filled stays.
-    for (let d = resolve(dir); created !== undefined; d = dirname(d)) {
-      try { rmdirSync(d); } catch { break; }
-      if (d === resolve(created)) break;
-    }
-  };
-  let current = "";
-  try {
-    for (const f of files) {
-      current = f.path;
-      const temp = join(dirname(f.path), `.${basename(f.path)}.${process.pid}.partial`);
-      temps.push(temp);
-      writeFileSync(temp, f.bytes);
-    }
-  } catch (err) {
-    cleanUp();
-    throw inputError({ file: "--out", path: "", problem: `cannot write ${JSON.stringify(basename(current))} (${code(err)})`, got: JSON.stringify(dir), expected: "a writable folder" }, err);
-  }
-  let done = 0;
-  try {
-    for (const [i, f] of files.entries()) {
-      current = f.path;
-      renameSync(temps[i]!, f.path);
-      done++;
-    }
-  } catch (err) {
-    // Only a change to the folder while we wrote gets here: the names were checked above.
-    for (const t of temps.slice(done)) rmSync(t, { force: true });
-    throw inputError({
-      file: "--out", path: "", problem: `cannot put ${JSON.stringify(basename(current))} in place (${code(err)})`, got: JSON.stringify(dir), expected: "a folder nobody else changes while charts are written",
-      ...(done > 0 ? { hint: `${done} of ${files.length} files were already replaced` } : {}),
-    }, err);
-  }
-}
+/** Writes every chart file or none (src/io/write.ts). */
+export const writeAll = (dir: string, files: readonly { path: string; bytes: Buffer | string }[]): void => writeFilesTogether(dir, files);
 
 export function registerChart(program: Command, out: (s: string) => void): void {
   program

@@ -1,5 +1,5 @@
 import { Command, CommanderError } from "commander";
-import { clip, formatIssue, formatSystemError, InputError, isSystemError, systemProblem } from "../errors.js";
+import { clip, EnvironmentError, formatIssue, formatSystemError, InputError, isSystemError, systemProblem } from "../errors.js";
 import { checkFlagRules } from "./options.js";
 
 /**
@@ -89,6 +89,11 @@ export function reportError(err: unknown, io: Io = PROCESS_IO): number {
     io.err(`wafersim: bad input\n${err.issues.map((i) => `  ${formatIssue(i)}`).join("\n")}\n`);
     return 2;
   }
+  if (err instanceof EnvironmentError) {
+    io.err(`wafersim: ${err.message}\n`);
+    return 1;
+  }
+
   if (isSystemError(err)) {
     io.err(`wafersim: ${formatSystemError(err)}\n`);
     if (process.env["WAFERSIM_DEBUG"] && err.stack) io.err(`${err.stack}\n`);

@@ -64,3 +64,21 @@ export function assertFinite<T>(result: T, what: string): T {
     hint: "an input is outside what the engine can compute with (a size or rate near zero, or far beyond real hardware); if every input is plausible, please report it",
   })));
 }
+
+/** Whether `v` is a finite number: false for NaN and both infinities (x - x is NaN for them). */
+export function isFiniteNumber(v: number): boolean {
+  return v - v === 0;
+}
+
+/**
+ * Why a row's values are not all finite, or "": names the columns whose value is NaN or
+ * infinite, among `slots` (indices into `values`, named by `names`).
+ */
+export function nonFiniteNote(names: readonly string[], values: ArrayLike<number>, slots: ArrayLike<number>): string {
+  const bad: string[] = [];
+  for (let i = 0; i < slots.length; i++) {
+    const v = values[slots[i]!]!;
+    if (!isFiniteNumber(v)) bad.push(`${names[slots[i]!]!} (${v === v ? "infinite" : "not a number"})`);
+  }
+  return bad.length === 0 ? "" : `not finite, written as null: ${bad.join(", ")}`;
+}

@@ -100,6 +100,45 @@ export interface Grid {
   readonly strides: readonly number[];
 }
 
+/**
+ * The bound on work every command that evaluates a scenario shares (run, chart, sweep, solve):
+ * at most this many points unless `--max-points` raises it. Ten million points take about ten
+ * seconds per core on the sweep path (bench/sweep.js) and 2 to 3 GB of CSV; above it a mistyped
+ * range (`steps: 1e12`) would exhaust memory or run for days before anything was written.
+ */
+export const MAX_POINTS = 10_000_000;
+
+/**
+ * Points of a sweep from its axes' lengths, without building them: the product over
+ * dimensions, where zipped axes advance together and count once (the longest of them).
+ */
+export function countPoints(axes: readonly { readonly key: string; readonly length: number }[], zip: readonly string[]): number {
+  let zipped = 0;
+  let n = 1;
+  for (const a of axes) {
+    if (zip.includes(a.key)) zipped = Math.max(zipped, a.length);
+    else n *= a.length;
+  }
+  return zip.length > 0 && axes.some((a) => zip.includes(a.key)) ? n * zipped : n;
+}
+
+/** "12,000" */
+export function countText(n: number): string {
+  return n < 1e21 ? n.toLocaleString("en-US") : String(n);
+}
+
+/**
+ * The shared check on the work a scenario asks for: an issue when `count` is above `limit`,
+ * with the count (and what makes it up) in the message. `raise` says how to go past the limit.
+ */
+export function pointLimitIssue(count: number, limit: number, at: { file: string; path: string; what: string; raise?: string }): Issue | undefined {
+  if (count <= limit) return undefined;
+  return {
+    file: at.file, path: at.path, problem: `too many points: ${at.what}`, got: `${countText(count)} points`, expected: `at most ${countText(limit)}`,
+    hint: at.raise ?? "raise the limit with --max-points N if you mean it, or split the sweep with --shard K/N",
+  };
+}
+
 export function grid(axes: readonly { readonly key: string; readonly values: readonly Value[] }[], zip: readonly string[]): Grid {
   const dimOfAxis: number[] = [];
   const lengths: number[] = [];

@@ -5,7 +5,7 @@ import { InputError, show, type Issue } from "../errors.js";
 import { readData } from "../io/read.js";
 import { looksLikeFile } from "../registry.js";
 import { isPlainObject } from "../schema/spec.js";
-import { expandRange, isRange } from "./axes.js";
+import { countPoints, countText, expandRange, isRange, MAX_POINTS, pointLimitIssue } from "./axes.js";
 import { BASE_KEYS, keyDef, looksRelative, type KeyDef, type Value } from "./keys.js";
 import { servingSectionOf, type ServingSection } from "../serving/scenario-keys.js";
 
@@ -142,28 +142,55 @@ function resolveRefValue(def: KeyDef, v: Value, file: string): Value {
   return v;
 }
 
+/** Bounds on the work a scenario may ask for. */
+export interface ScenarioLimits {
+  /** points at most (MAX_POINTS by default; `sweep --max-points` raises it) */
+  readonly maxPoints?: number;
+}
+
+/**
+ * The shared bound on a sweep's size (src/scenario/axes.ts), from the lengths its lists and
+ * ranges declare: a range of `steps: 1e12` is refused before a single value is made.
+ */
+function sweepSizeIssue(file: string, sweep: ReadonlyMap<string, { value: unknown; file: string }>, zip: unknown, limit: number): Issue | undefined {
+  const lengths: { key: string; length: number; file: string }[] = [];
+  for (const [key, r] of sweep) {
+    const steps = isRange(r.value) ? r.value["steps"] : undefined;
+    const length = Array.isArray(r.value) ? r.value.length : typeof steps === "number" && Number.isFinite(steps) && steps >= 1 ? Math.floor(steps) : 1;
+    lengths.push({ key, length, file: r.file });
+  }
+  const zipKeys = zip === true ? lengths.map((l) => l.key) : Array.isArray(zip) ? zip.filter((k): k is string => typeof k === "string") : [];
+  const count = countPoints(lengths, zipKeys);
+  if (count <= limit) return undefined;
+  const biggest = lengths.reduce((a, b) => (b.length > a.length ? b : a), lengths[0] ?? { key: "", length: 0, file });
+  const what = biggest.length > limit
+    ? `sweep.${biggest.key} alone has ${countText(biggest.length)} values`
+    : `${lengths.filter((l) => !zipKeys.includes(l.key) || l === lengths.find((x) => zipKeys.includes(x.key))).map((l) => `${countText(l.length)} (${l.key}${zipKeys.includes(l.key) ? ", zipped" : ""})`).join(" x ")}`;
+  return pointLimitIssue(count, limit, { file: biggest.length > limit ? biggest.file : file, path: biggest.length > limit ? `sweep.${biggest.key}` : "sweep", what });
+}
+
 /**
  * Loads a scenario: follows `extends` (a child's keys replace its parent's; sweep axes merge
  * by key, and an axis set to null is removed), validates every key with the same rules as the
  * data files, expands ranges, and remembers which file set each value. All problems in all
  * files of the chain are collected before anything is thrown.
  */
-export function loadScenario(ref: string, over: readonly Layer[] = []): Scenario {
+export function loadScenario(ref: string, over: readonly Layer[] = [], limits: ScenarioLimits = {}): Scenario {
   const file = resolveScenario(ref);
   const issues: Issue[] = [];
-  return scenarioOf(file, chainOf(file, issues), over, issues);
+  return scenarioOf(file, chainOf(file, issues), over, issues, limits);
 }
 
 /**
  * A scenario made of layers given in memory (command-line flags and `--set`), with no file:
  * `name` stands for the file in messages. Checked exactly as a scenario file's keys are.
  */
-export function scenarioFromLayers(name: string, layers: readonly Layer[]): Scenario {
-  return scenarioOf(name, [], layers, []);
+export function scenarioFromLayers(name: string, layers: readonly Layer[], limits: ScenarioLimits = {}): Scenario {
+  return scenarioOf(name, [], layers, [], limits);
 }
 
 /** `files` (the extends chain, root first) with `over` laid on top, later layers winning. */
-function scenarioOf(file: string, files: readonly Layer[], over: readonly Layer[], issues: Issue[]): Scenario {
+function scenarioOf(file: string, files: readonly Layer[], over: readonly Layer[], issues: Issue[], limits: ScenarioLimits): Scenario {
   const layers = [...files, ...over];
   const raw = new Map<string, { value: unknown; file: string }>();
   const sweep = new Map<string, { value: unknown; file: string }>();
@@ -214,6 +241,11 @@ function scenarioOf(file: string, files: readonly Layer[], over: readonly Layer[
     const v = checkValue(def, r.value, r.file, key, issues);
     if (v !== undefined) set(def.key, def, v, textOf(r.value), r.file);
   }
+
+  // ---- the work it asks for, counted before any range is expanded ----
+  const maxPoints = limits.maxPoints ?? MAX_POINTS;
+  const tooMany = sweepSizeIssue(file, sweep, zip?.value, maxPoints);
+  if (tooMany) throw new InputError([...issues, tooMany]);
 
   // ---- sweep axes ----
   const axes: Axis[] = [];

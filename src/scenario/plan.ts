@@ -2,11 +2,16 @@ import { createHash } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { InputError } from "../errors.js";
+import { parameterSetFor } from "../engine/parameters.js";
+import { loadHardware } from "../hardware/load.js";
+import { loadModel } from "../model/load.js";
+import { csvEscape } from "./output.js";
+import { packageVersion, type RunProvenance } from "./provenance.js";
 import { evaluate, type Prediction } from "../engine/predict.js";
 import { axisIndices, grid, type Grid } from "./axes.js";
 import { buildContext, type Context, type Given } from "./context.js";
 import { BOUNDS, LeanEvaluator, M, METRICS } from "./fast.js";
-import type { SessionResult } from "../agent/session.js";
+import type { SessionOptions, SessionResult } from "../agent/session.js";
 import type { TaskProfile } from "../agent/profile.js";
 import type { WeightFormat } from "../model/arch.js";
 import { isRelative, type Value } from "./keys.js";
@@ -74,6 +79,13 @@ export interface SessionRunner {
 }
 
 /**
+ * Deployments kept built at once. A sweep over more (a range of 10 million hardware
+ * what-ifs) rebuilds those it comes back to instead of holding one per value: each holds a
+ * prepared model and machines (about 7 KB; 200,000 of them took 1.5 GB).
+ */
+const CACHED_DEPLOYMENTS = 4096;
+
+/**
  * A scenario made ready to evaluate: the grid of points, the deployments (one per
  * combination of structural inputs, built on first use and kept), and the base workload.
  * A scenario with `task` evaluates each point as an agent session (kind "session"): its
@@ -91,6 +103,8 @@ export class Plan {
   private readonly structStrides: number[] = [];
   private readonly evaluators: (LeanEvaluator | undefined)[] = [];
   private readonly contexts: (Context | undefined)[] = [];
+  /** keys of the deployments held, oldest first: at most CACHED_DEPLOYMENTS */
+  private readonly held: number[] = [];
   private readonly base = new Float64Array(5);
   private readonly workloadAxes: { axis: number; slot: number; values: Float64Array }[] = [];
   private readonly specAxis: { axis: number; k: Float64Array; a: Float64Array } | undefined;
@@ -99,11 +113,13 @@ export class Plan {
   /** sessions: whether the scenario gives the batch (else the task profile's serving assumption) */
   private readonly batchGiven: boolean;
   readonly out: Float64Array;
-  /** per axis: its values as CSV cells and as JSON values, formatted once */
+  /**
+   * per axis: its values as cells (numbers, or text for ids, "auto", x0.5, speculation), and as
+   * they start a row, formatted once: a CSV cell and its comma, a JSON key, value and comma
+   */
+  readonly cells: readonly (readonly Cell[])[];
   readonly csvCells: readonly (readonly string[])[];
   readonly jsonCells: readonly (readonly string[])[];
-  /** every column as a JSON key with its colon */
-  readonly jsonKeys: readonly string[];
 
   constructor(readonly scenario: Scenario, private readonly applyStack?: ApplyStack, private readonly sessions?: SessionRunner, private readonly serving?: ServingRunner) {
     this.axes = scenario.axes;
@@ -145,20 +161,45 @@ export class Plan {
     this.specAxis = specAxis;
     // The whole-speculation axis is applied before its parts (draftTokens, acceptance).
     this.workloadAxes.sort((x, y) => x.slot - y.slot);
-    this.csvCells = scenario.axes.map((a) => a.values.map((v, j) => csvEscape(String(axisCell(a, j)))));
-    this.jsonCells = scenario.axes.map((a) => a.values.map((v, j) => JSON.stringify(axisCell(a, j))));
-    this.jsonKeys = this.columns.map((c) => `${JSON.stringify(c)}:`);
+    this.cells = scenario.axes.map((a) => a.values.map((_, j) => axisCell(a, j)));
+    this.csvCells = this.cells.map((cs) => cs.map((c) => `${csvEscape(String(c))},`));
+    this.jsonCells = this.cells.map((cs, a) => cs.map((c) => `${JSON.stringify(scenario.axes[a]!.key)}:${JSON.stringify(c)},`));
   }
 
-  /** A digest of the scenario files' names and contents and of the columns: shards of different sweeps do not merge. */
-  get fingerprint(): string {
+  /** sha256 of the scenario's extends chain (each file's name and contents): what a sweep's output was computed from. */
+  get scenarioHash(): string {
     if (this.digest === undefined) {
       const h = createHash("sha256");
       for (const f of this.scenario.chain) h.update(basename(f)).update(readFileSync(f));
-      h.update(this.columns.join(","));
-      this.digest = h.digest("hex").slice(0, 16);
+      this.digest = `sha256:${h.digest("hex")}`;
     }
     return this.digest;
+  }
+
+  /**
+   * The models, hardware and calibrated parameter sets (with their version) the sweep's points
+   * use, as run --json records them (provenance.ts), from the values the scenario gives model,
+   * hardware and software rather than from built deployments (a sweep may have millions): for people and for
+   * charts of the output. Loads each description once (cached); a combination that has no
+   * parameter set is left out (its points say why in their note).
+   */
+  provenance(): RunProvenance {
+    const valuesOf = (key: string): readonly Value[] => this.axes.find((a) => a.key === key)?.values ?? (this.scenario.settings.has(key) ? [this.scenario.settings.get(key)!.value] : []);
+    const models = [...new Set(valuesOf("model").map((m) => loadModel(String(m)).id))];
+    const hws = [...new Map(valuesOf("hardware").map((h) => loadHardware(String(h))).map((h) => [h.id, h])).values()];
+    const software = valuesOf("software").map((x) => (typeof x === "string" ? x : undefined));
+    const sets = new Map<string, RunProvenance["parameterSets"][number]>();
+    for (const hw of hws) {
+      for (const sw of software.length > 0 ? software : [undefined]) {
+        try {
+          const set = parameterSetFor(hw, sw);
+          sets.set(`${set.software.id}/${hw.id}`, { software: set.software.id, hardware: hw.id, method: set.provenance.method, date: set.provenance.date });
+        } catch (err) {
+          if (!(err instanceof InputError)) throw err;
+        }
+      }
+    }
+    return { wafersim: packageVersion(), models, hardware: hws.map((h) => h.id), parameterSets: [...sets.values()] };
   }
 
   /** Number of distinct deployments (structural combinations). */
@@ -167,16 +208,18 @@ export class Plan {
   }
 
   /** Builds every deployment now, so that a bad what-if fails before any output. */
-  prepareAll(limit = 4096): void {
+  prepareAll(limit = CACHED_DEPLOYMENTS): void {
     if (this.deployments > limit) return;
     const idx = new Int32Array(this.scenario.axes.length);
+    // Zipped axes move together: a combination whose zipped axes sit at different positions is
+    // no point of the grid (a wafer zipped with tensorParallel 1 is never built with the GPUs' 8).
+    const zipped = this.structAxes.filter((a) => this.scenario.zip.includes(this.scenario.axes[a]!.key));
     for (let n = 0; n < this.deployments; n++) {
-      let rest = n;
       for (let j = this.structAxes.length - 1; j >= 0; j--) {
         const len = this.scenario.axes[this.structAxes[j]!]!.values.length;
-        idx[this.structAxes[j]!] = Math.floor(rest / this.structStrides[j]!) % len;
+        idx[this.structAxes[j]!] = Math.floor(n / this.structStrides[j]!) % len;
       }
-      void rest;
+      if (zipped.some((a) => idx[a] !== idx[zipped[0]!])) continue;
       this.contextAt(idx);
     }
   }
@@ -210,6 +253,12 @@ export class Plan {
         const ref = c.stack;
         blameOn("stack", g.file, g.key, () => this.sessions!.hook.loadStack(ref, "stack"));
       }
+      if (this.held.length >= CACHED_DEPLOYMENTS) {
+        const old = this.held.shift()!;
+        this.contexts[old] = undefined;
+        this.evaluators[old] = undefined;
+      }
+      this.held.push(key);
       this.contexts[key] = c;
       this.evaluators[key] = new LeanEvaluator(c.prepared);
     }
@@ -273,7 +322,13 @@ export class Plan {
     const chips = g.get("chips")?.value;
     const precision = str("precision");
     const software = str("software");
+    const layout: Record<string, number | string> = {}; // keys and values checked when the deployment was built
+    for (const k of ["tensorParallel", "pipelineStages", "memoryFraction", "expertPlacement"] as const) {
+      const v = g.get(k)?.value;
+      if (typeof v === "number" || (typeof v === "string" && v !== "auto")) layout[k] = v;
+    }
     return this.sessions!.hook.simulate({
+      ...(Object.keys(layout).length > 0 ? { layout: layout as NonNullable<SessionOptions["layout"]> } : {}),
       task: this.sessions!.tasks.get(String(g.get("task")!.value))!,
       model: String(g.get("model")!.value),
       hardware: String(g.get("hardware")!.value),
@@ -347,9 +402,6 @@ export function metricCell(j: number, v: number): Cell {
   return v;
 }
 
-export function csvEscape(s: string): string {
-  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
 
 /**
  * A plan for a scenario; loads the serving-stack hook only when the scenario uses `stack`, and

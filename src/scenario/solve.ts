@@ -22,6 +22,21 @@ const NUMERIC_METRICS = METRICS.filter((m) => m !== "decode.bound" && m !== "mem
 /** Session metrics that are not also prediction metrics (hardware.chips, model.totalParams are both). */
 const SESSION_ONLY = SESSION_METRICS.filter((m) => !(METRICS as readonly string[]).includes(m));
 
+export type Goal = "maximize" | "minimize";
+
+/** Most values evaluated for --maximize/--minimize: every listed value is tried (no bisection). */
+export const MAX_OPTIMIZE_VALUES = 1024;
+
+/**
+ * `--maximize <metric>` / `--minimize <metric>` as a target every value that runs meets (the
+ * largest finite number as the bound, never Infinity): each row then evaluates every value and
+ * reports its optimum.
+ */
+export function goalTarget(goal: Goal, metric: string): Target {
+  const t = parseTarget(`${metric}${goal === "maximize" ? ">=" : "<="}0`);
+  return { ...t, value: goal === "maximize" ? -Number.MAX_VALUE : Number.MAX_VALUE };
+}
+
 /** Parses `--target decode.tokensPerSecondPerUser>=1000`. */
 export function parseTarget(text: string): Target {
   const m = /^\s*([A-Za-z.]+)\s*(>=|<=|>|<)\s*([-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?)\s*$/.exec(text);
@@ -89,6 +104,8 @@ export interface SolveRow {
   readonly evaluations: number;
   /** every value evaluated, in order of the key (for charts) */
   readonly points: readonly Evaluated[];
+  /** with --maximize or --minimize: the value of the key that gives the best metric (null when none could run) */
+  readonly optimum?: Evaluated | null;
 }
 
 export interface SolveResult {
@@ -96,8 +113,10 @@ export interface SolveResult {
   readonly vary: string;
   readonly range: { readonly from: Cell; readonly to: Cell; readonly fromText: string; readonly toText: string; readonly values: number; readonly searched: string };
   readonly rows: readonly SolveRow[];
-  /** true when every row has a value that meets the target */
+  /** true when every row has a value that meets the target (with a goal: a value that runs) */
   readonly met: boolean;
+  /** --maximize or --minimize: the target is then any value that runs, and each row's optimum is the answer */
+  readonly goal?: Goal;
   /** the models, hardware and parameter sets the answer rests on */
   readonly provenance: RunProvenance;
 }
@@ -165,9 +184,10 @@ function reasonOf(e: Eval): EdgeReason {
  * is then refined between its neighbours: to the whole number for whole-number keys, to 1e-6
  * relative for real ones. When no value meets the target, the row gives the best value reached.
  */
-export async function solve(scenario: Scenario, target: Target, vary: string, given?: RangeGiven): Promise<SolveResult> {
+export async function solve(scenario: Scenario, target: Target, vary: string, given?: RangeGiven, goal?: Goal): Promise<SolveResult> {
   if (scenario.zip.includes(vary)) throw inputError({ file: "--vary", path: "", problem: "a zipped axis cannot be varied alone", got: JSON.stringify(vary), expected: "an axis outside zip" });
   const { axis, from: rangeFrom } = searchAxis(scenario, vary, given);
+  if (goal && axis.values.length > MAX_OPTIMIZE_VALUES) throw inputError({ file: "--steps", path: "", problem: `too many values to try for --${goal}`, got: String(axis.values.length), expected: `at most ${MAX_OPTIMIZE_VALUES}: every value is evaluated` });
   // Numbers, or relative factors (x0.5), are ordered and refined by their number.
   const relative = axis.values.length > 0 && axis.values.every((v) => isRelative(v));
   const numeric = relative || axis.values.every((v) => typeof v === "number");
@@ -235,7 +255,7 @@ export async function solve(scenario: Scenario, target: Target, vary: string, gi
     const n = values.length;
     const ok: (boolean | undefined)[] = new Array(n);
     const okAt = async (i: number) => (ok[i] ??= (await at(values[i]!, texts[i]!)).ok);
-    if (n <= 64) for (let i = 0; i < n; i++) await okAt(i);
+    if (n <= 64 || goal) for (let i = 0; i < n; i++) await okAt(i);
     else {
       // Bisection over the list for the edge between the two ends.
       await okAt(0);
@@ -278,17 +298,19 @@ export async function solve(scenario: Scenario, target: Target, vary: string, gi
         beyond: past && out ? { text: out.text, metric: Number.isFinite(past.metric) ? past.metric : null, note: past.note } : null,
       };
     };
-    const lowest = first === undefined ? null : await edge(first, first > 0 ? first - 1 : undefined);
-    const highest = last === undefined ? null : await edge(last, last < n - 1 ? last + 1 : undefined);
+    const lowest = first === undefined ? null : goal ? null : await edge(first, first > 0 ? first - 1 : undefined);
+    const highest = last === undefined ? null : goal ? null : await edge(last, last < n - 1 ? last + 1 : undefined);
     const points = [...cache.values()].sort((a, b) => a.n - b.n).map((e) => ({ value: e.value, text: e.text, metric: Number.isFinite(e.metric) ? e.metric : null, note: e.note }));
     const better = (a: number, b: number) => (target.op === ">=" || target.op === ">" ? a > b : a < b);
-    const best = lowest || highest ? null : points.reduce<Evaluated | null>((b, p) => (p.metric !== null && (b === null || better(p.metric, b.metric!)) ? p : b), null);
-    rows.push({ fixed: fixed.cells, lowest, highest, best, evaluations, points });
+    const bestOf = (ps: readonly Evaluated[]) => ps.reduce<Evaluated | null>((b, p) => (p.metric !== null && p.note === "" && (b === null || better(p.metric, b.metric!)) ? p : b), null);
+    const best = goal || lowest || highest ? null : bestOf(points);
+    rows.push({ fixed: fixed.cells, lowest, highest, best, evaluations, points, ...(goal ? { optimum: bestOf(points) } : {}) });
   }
   if (rows.length === 0) throw new InputError([{ file: scenario.file, path: "sweep", problem: "no points", expected: "at least one point" }]);
   return {
     target, vary: axis.key, range: { from: cell(values[0]!), to: cell(values[values.length - 1]!), fromText: texts[0]!, toText: texts[texts.length - 1]!, values: values.length, searched: rangeFrom }, rows,
-    met: rows.every((r) => r.lowest !== null || r.highest !== null),
+    met: goal ? rows.every((r) => r.optimum != null) : rows.every((r) => r.lowest !== null || r.highest !== null),
+    ...(goal ? { goal } : {}),
     provenance: provenanceOf(deployments),
   };
 }

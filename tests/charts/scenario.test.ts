@@ -55,7 +55,7 @@ describe("charts of a scenario file", () => {
   it("agent-session scenarios chart session metrics and no hardware bars", async () => {
     const sc = await scenarioCharts("agent-time-vs-speed", { version: "t" });
     expect(sc.specs.map((s) => s.id)).toEqual(["sweep-session-wallSeconds", "sweep-session-decodeTokensPerSecond"]);
-    expect(sc.specs[0]!.series.map((s) => s.label)).toEqual(["nvidia-h100-sxm, chips 8", "nvidia-h200, chips 8", "nvidia-b200, chips 8", "cerebras-wse3, chips 4"]);
+    expect(sc.specs[0]!.series.map((s) => s.label)).toEqual(["nvidia-h100-sxm, chips 8, tensorParallel 8", "nvidia-h200, chips 8, tensorParallel 8", "nvidia-b200, chips 8, tensorParallel 8", "cerebras-wse3, chips 4, tensorParallel 1"]);
   });
 
   it("a scenario with no sweep gives its prediction's charts 2 and 3", async () => {

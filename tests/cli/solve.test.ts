@@ -78,3 +78,46 @@ describe("wafersim solve: why a range ends", () => {
     expect(bad.stderr).toMatch(/--from: a bare number has no unit, got 20/);
   });
 });
+
+describe("wafersim solve --maximize / --minimize", () => {
+  it("the best draft length per acceptance: predict agrees it beats its neighbours, and it grows with the acceptance", () => {
+    const r = cli(["solve", "speculative", "--vary", "speculation.draftTokens", "--maximize", "decode.tokensPerSecondPerUser", "--json"]);
+    expect(r.code).toBe(0);
+    const out = JSON.parse(r.stdout) as { goal: string; met: boolean; rows: { fixed: Record<string, number>; optimum: { value: number; metric: number } | null; points: { value: number; metric: number }[] }[] };
+    expect(out.goal).toBe("maximize");
+    expect(out.met).toBe(true);
+    const speed = (k: number, a: number) => {
+      const p = cli(["predict", "--model", "llama-3.1-70b", "--hardware", "cerebras-wse3", "--prompt-tokens", "8192", "--output-tokens", "1024", "--spec-draft-tokens", String(k), "--spec-acceptance", String(a), "--json"]);
+      return (JSON.parse(p.stdout) as { decode: { tokensPerSecondPerUser: number } }).decode.tokensPerSecondPerUser;
+    };
+    let previous = 0;
+    for (const row of out.rows) {
+      const a = row.fixed["speculation.acceptance"]!;
+      const k = row.optimum!.value;
+      expect(row.points).toHaveLength(16);
+      expect(row.optimum!.metric).toBe(Math.max(...row.points.map((p) => p.metric)));
+      const best = speed(k, a);
+      expect(best).toBeCloseTo(row.optimum!.metric, 6);
+      if (k > 1) expect(speed(k - 1, a)).toBeLessThanOrEqual(best);
+      if (k < 16) expect(speed(k + 1, a)).toBeLessThanOrEqual(best);
+      // drafts accepted more often pay for longer drafts
+      expect(k).toBeGreaterThanOrEqual(previous);
+      previous = k;
+    }
+    const low = out.rows[0]!.optimum!.value;
+    const high = out.rows[out.rows.length - 1]!.optimum!.value;
+    expect(high).toBeGreaterThan(low);
+  });
+
+  it("--minimize finds the lowest; exactly one of --target, --maximize and --minimize", () => {
+    const r = cli(["solve", "speculative", "--vary", "speculation.draftTokens", "--minimize", "decode.timePerOutputTokenSeconds", "--json"]);
+    const min = JSON.parse(r.stdout) as { rows: { optimum: { value: number } }[] };
+    const max = JSON.parse(cli(["solve", "speculative", "--vary", "speculation.draftTokens", "--maximize", "decode.tokensPerSecondPerUser", "--json"]).stdout) as { rows: { optimum: { value: number } }[] };
+    expect(min.rows.map((x) => x.optimum.value)).toEqual(max.rows.map((x) => x.optimum.value));
+    const none = cli(["solve", "speculative", "--vary", "speculation.draftTokens"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/exactly one of --target, --maximize and --minimize/);
+    const both = cli(["solve", "speculative", "--vary", "speculation.draftTokens", "--maximize", "decode.tokensPerSecondPerUser", "--target", "decode.tokensPerSecondPerUser>=1"]);
+    expect(both.code).toBe(2);
+  });
+});

@@ -1,5 +1,7 @@
+import { readFileSync } from "node:fs";
+import { parse } from "yaml";
 import { describe, expect, it } from "vitest";
-import { loadHardware } from "../../src/hardware/load.js";
+import { hardwareFromData, loadHardware } from "../../src/hardware/load.js";
 import { listIds } from "../../src/registry.js";
 import { gpuYaml, issuesOf, tempFile } from "../helpers.js";
 
@@ -56,5 +58,30 @@ describe("hardware descriptions", () => {
   it("refuses unknown ids and missing files", () => {
     expect(issuesOf(() => loadHardware("nvidia-h300"))[0]).toMatchObject({ file: "--hardware", problem: "unknown hardware id" });
     expect(issuesOf(() => loadHardware("/nonexistent/x.yaml"))[0]).toMatchObject({ problem: "file not found" });
+  });
+});
+
+describe("one source of truth for a wafer's mesh and SRAM", () => {
+  const shipped = (id: string) => parse(readFileSync(`models/hardware/${id}.yaml`, "utf8")) as { mesh: Record<string, { value: unknown }>; memory: { capacity: { value: unknown } } };
+
+  it("every shipped wafer agrees with itself: cores = width x height, capacity = cores x SRAM per core", () => {
+    for (const id of ["cerebras-wse2", "cerebras-wse3"]) {
+      const hw = hardwareFromData(`${id}.yaml`, shipped(id));
+      const m = hw.mesh!;
+      expect(m.cores.value).toBe(m.width!.value * m.height!.value);
+      expect(hw.memory.capacity.value).toBeWithinRel(m.cores.value * m.sramPerCore.value, 0.005);
+    }
+  });
+
+  it("refuses a marketed core count beside the measured grid, naming the field and the product", () => {
+    const data = shipped("cerebras-wse3");
+    data.mesh["cores"]!.value = 900000;
+    expect(() => hardwareFromData("wse3.yaml", data)).toThrow(/mesh\.cores: is not mesh\.width x mesh\.height, got 900000, expected 762 x 1172 = 893064/);
+  });
+
+  it("refuses a capacity the cores and their SRAM do not give", () => {
+    const data = shipped("cerebras-wse3");
+    data.memory.capacity.value = "45 GB"; // 44 GB is the same figure rounded (0.2% off): allowed
+    expect(() => hardwareFromData("wse3.yaml", data)).toThrow(/memory\.capacity: disagrees with mesh\.cores x mesh\.sramPerCore, got 45\.00 GB, expected 43\.90 GB/);
   });
 });

@@ -62,7 +62,7 @@ describe("process behaviour: environment failures are reported as what they are"
     expect(r.status).toBe(1);
     const err = lines(r.stderr);
     expect(err).toHaveLength(1);
-    expect(err[0]).toMatch(new RegExp(`^wafersim: cannot open ${tree.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/models/params/\\S+: permission denied \\(EACCES\\)$`));
+    expect(err[0]).toMatch(new RegExp(`^wafersim: ${tree.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}/models/params/\\S+: cannot write there: permission denied \\(EACCES\\)$`));
     expect(r.stderr).not.toContain("internal error");
   });
 

@@ -24,13 +24,15 @@ describe("wafersim sweep", () => {
     const r = cli(["sweep", scenario]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(1 + 370);
-    expect(lines[0]).toBe("hardware,batch,promptTokens,hardware.chips,decode.tokensPerSecondPerUser,decode.timePerOutputTokenSeconds,decode.aggregateTokensPerSecond,decode.rooflineTokensPerSecondPerUser,decode.bound,prefill.seconds,ttftSeconds,requestSeconds,memory.neededBytes,memory.fits,model.totalParams,note");
-    expect(lines[1]!.startsWith("cerebras-wse3,1,1024,")).toBe(true);
+    // the provenance comment, the header, one row per point
+    expect(lines).toHaveLength(2 + 370);
+    expect(lines[0]!.startsWith("# {")).toBe(true);
+    expect(lines[1]).toBe("hardware,batch,promptTokens,hardware.chips,decode.tokensPerSecondPerUser,decode.timePerOutputTokenSeconds,decode.aggregateTokensPerSecond,decode.rooflineTokensPerSecondPerUser,decode.bound,prefill.seconds,ttftSeconds,requestSeconds,memory.neededBytes,memory.fits,model.totalParams,note");
+    expect(lines[2]!.startsWith("cerebras-wse3,1,1024,")).toBe(true);
   });
 
   it("gives the same figures as `predict` for a point", () => {
-    const rows = JSON.parse(cli(["sweep", scenario, "--format", "json"]).stdout) as Record<string, unknown>[];
+    const rows = JSON.parse(cli(["sweep", scenario, "--format", "json"]).stdout).points as Record<string, unknown>[];
     expect(rows).toHaveLength(370);
     const row = rows.find((x) => x["hardware"] === "nvidia-h100-sxm" && x["batch"] === 4 && x["promptTokens"] === 1024)!;
     const p = JSON.parse(cli(["predict", "--model", "llama-3.1-8b", "--hardware", "nvidia-h100-sxm", "--batch", "4", "--prompt-tokens", "1024", "--output-tokens", "128", "--json"]).stdout);
@@ -40,8 +42,9 @@ describe("wafersim sweep", () => {
 
   it("jsonl: one object per line", () => {
     const lines = cli(["sweep", scenario, "--format", "jsonl"]).stdout.trimEnd().split("\n");
-    expect(lines).toHaveLength(370);
-    expect(JSON.parse(lines[369]!)["promptTokens"]).toBe(32768);
+    expect(lines).toHaveLength(1 + 370);
+    expect(JSON.parse(lines[0]!).meta.points).toBe(370);
+    expect(JSON.parse(lines[370]!)["promptTokens"]).toBe(32768);
   });
 
   it.each(["csv", "json", "jsonl"])("shards merged (%s) are byte-identical to one machine's output, and so are workers", (format) => {
@@ -66,7 +69,7 @@ describe("wafersim sweep", () => {
     cli(["sweep", scenario, "--shard", "1/2", "--out", f]);
     const r = cli(["merge", f]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/shard 2\/2: missing/);
+    expect(r.stderr).toMatch(/shard 2 of 2: missing/);
   });
 
   it("a failure mid-sweep leaves no output file and no partial file", () => {
@@ -147,7 +150,7 @@ describe("wafersim solve", () => {
       expect(row.highest.metric).toBeGreaterThanOrEqual(1000);
       const f = join(d, `check-${row.fixed.chips}.yaml`);
       writeFileSync(f, `extends: model-size-1000tps\nchips: ${row.fixed.chips}\nsweep:\n  chips: null\n  model.config.num_hidden_layers: [${layers}, ${layers + 1}]\n`);
-      const pts = JSON.parse(cli(["sweep", f, "--format", "json"]).stdout);
+      const pts = JSON.parse(cli(["sweep", f, "--format", "json"]).stdout).points;
       expect(pts[0]["decode.tokensPerSecondPerUser"]).toBeGreaterThanOrEqual(1000);
       const next = pts[1]["decode.tokensPerSecondPerUser"];
       expect(next === null || next < 1000).toBe(true);
@@ -173,7 +176,7 @@ describe("coresPerLayer in a scenario", () => {
   it("sweeps the region a layer occupies with the same figures as `predict --cores-per-layer`", () => {
     const f = join(d, "grid-cores.yaml");
     writeFileSync(f, "model: llama-3.1-8b\nhardware: cerebras-wse2\nsoftware: waferllm\npromptTokens: 4095\noutputTokens: 1\nsweep:\n  coresPerLayer: [176400, 435600]\n");
-    const rows = JSON.parse(cli(["sweep", f, "--format", "json"]).stdout) as Record<string, number>[];
+    const rows = JSON.parse(cli(["sweep", f, "--format", "json"]).stdout).points as Record<string, number>[];
     expect(rows).toHaveLength(2);
     expect(rows[1]!["decode.tokensPerSecondPerUser"]).toBeLessThan(rows[0]!["decode.tokensPerSecondPerUser"]!);
     const p = JSON.parse(cli(["predict", "--model", "llama-3.1-8b", "--hardware", "cerebras-wse2", "--software", "waferllm", "--prompt-tokens", "4095", "--output-tokens", "1", "--cores-per-layer", "435600", "--json"]).stdout);

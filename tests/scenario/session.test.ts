@@ -160,8 +160,8 @@ describe("wafersim run / sweep / solve with task", () => {
     expect(cli(["sweep", grid, "--out", whole]).code).toBe(0);
     const text = readFileSync(whole, "utf8");
     const lines = text.trimEnd().split("\n");
-    expect(lines).toHaveLength(1 + 6);
-    expect(lines[0]).toBe(["hardware", "batch", ...SESSION_METRICS, "note"].join(","));
+    expect(lines).toHaveLength(2 + 6);
+    expect(lines[1]).toBe(["hardware", "batch", ...SESSION_METRICS, "note"].join(","));
     const workers = join(d, "workers.csv");
     expect(cli(["sweep", grid, "--workers", "2", "--out", workers]).code).toBe(0);
     expect(readFileSync(workers, "utf8")).toBe(text);
@@ -197,7 +197,7 @@ describe("shipped scenario agent-time-vs-speed", () => {
   it("runs; per GPU, more users per step means lower decode speed and a longer task", () => {
     const r = cli(["sweep", "agent-time-vs-speed", "--format", "json"]);
     expect(r.code).toBe(0);
-    const rows = JSON.parse(r.stdout) as Record<string, number | string | null>[];
+    const rows = JSON.parse(r.stdout).points as Record<string, number | string | null>[];
     expect(rows).toHaveLength(4 * 8);
     for (const hw of ["nvidia-h100-sxm", "nvidia-h200", "nvidia-b200"]) {
       const ok = rows.filter((x) => x["hardware"] === hw && x["session.wallSeconds"] !== null);

@@ -9,7 +9,8 @@ import { simulate, type SimConfig } from "../../src/serving/simulate.js";
  * at a time: the simulator becomes a textbook queue whose service time is whatever the injected
  * pass model says (constant: M/D/1; exponential: M/M/c).
  */
-const FAKE: Deployment = { hardwareKind: "gpu", chips: 1, tensorParallel: 1, pipelineStages: 1, pipelineSlots: 1, kvBytesPerToken: 1, kvPoolBytes: 1e9, layout: "test" };
+// The pass model is injected, so the engine fields (prepared, machine) are never read.
+const FAKE = { hardwareKind: "gpu", chips: 1, tensorParallel: 1, pipelineStages: 1, pipelineSlots: 1, kvBytesPerToken: 1, kvPoolBytes: 1e9, layout: "test" } as unknown as Deployment;
 
 function queue(passSeconds: SimConfig["passSeconds"], rate: number, servers: number, requests: number, seed: number) {
   return simulate({
