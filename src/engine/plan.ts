@@ -1,3 +1,4 @@
+import { LIMITS } from "../schema/limits.js";
 import type { GpuParams, WaferParams } from "./parameters.js";
 import { gpuMachine, waferMachine, type GpuMachine, type Machine, type WaferMachine } from "./machine.js";
 import { forward, newAcc, resetAcc, type Acc, type Segment } from "./phases/forward.js";
@@ -120,7 +121,8 @@ export class Plan {
     const decodeContext = promptTokens + Math.floor(outputTokens / 2);
     pt.decodeContext = decodeContext;
     pt.fewestChips = undefined;
-    const why = this.place(batch, context, decodeContext, speculating ? spec : undefined);
+    let why = this.place(batch, context, decodeContext, speculating ? spec : undefined);
+    if (why === "" && pt.layout.chips > LIMITS.chips.max) why = `it needs ${pt.layout.chips} x ${this.pr.hardware.id}, more than ${LIMITS.chips.name} (${LIMITS.chips.max}) chips`;
     pt.why = why;
     if (why !== "") return pt;
     const users = pt.layout.usersPerReplica;

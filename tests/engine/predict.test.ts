@@ -299,3 +299,10 @@ describe("coresPerLayer must hold a layer; KV copies count in the roofline too",
     expect(eight).toBeWithinRel((8 * bw) / (weights + 8 * kv), 1e-9);
   });
 });
+
+describe("work is bounded", () => {
+  it("a placement that would need more than MAX_CHIPS chips is refused, naming the limit and the count", () => {
+    // 405B at a million users with 100k-token prompts: its KV cache alone needs about a million wafers
+    expect(() => predict({ model: "llama-3.1-405b", hardware: "cerebras-wse3", batch: 1_000_000, promptTokens: 100_000 })).toThrow(/needs \d+ x cerebras-wse3, more than MAX_CHIPS \(1000000\) chips/);
+  });
+});
