@@ -17,8 +17,9 @@ interface ChartFlags {
 
 function percent(flag: string) {
   return (text: string): number => {
-    const v = Number(text);
-    if (text.trim() === "" || !Number.isFinite(v) || v <= 0 || v >= 1000) {
+    // decimal only: Number() would also read 0x10, 0b1 and 1e1 with a sign
+    const v = /^\s*(\d+(\.\d*)?|\.\d+)\s*$/.test(text) ? Number(text) : NaN;
+    if (!Number.isFinite(v) || v <= 0 || v >= 1000) {
       throw inputError({ file: flag, path: "", problem: "not a percentage", got: JSON.stringify(text), expected: "a number of percent such as 25" });
     }
     return v;

@@ -96,6 +96,7 @@ describe("wafersim chart", () => {
     [["chart", "missing.json"], "missing.json: file not found"],
     [["chart", "codex-spark", "--format", "gif"], "argument 'gif' is invalid"],
     [["chart", "x.json", "--tolerance", "-3"], "--tolerance: not a percentage"],
+    [["chart", "x.json", "--tolerance", "0x10"], "--tolerance: not a percentage"],
   ])("bad input %j exits 2 with the problem", (args, message) => {
     const out = fresh();
     const r = cli([...args, "--out", out]);
