@@ -2,6 +2,7 @@ import type { Command } from "commander";
 import { Option } from "commander";
 import { inputError } from "../errors.js";
 import { wholeNumber } from "./options.js";
+import { addSetOption } from "./set.js";
 
 interface SweepFlags {
   format: "csv" | "json" | "jsonl" | "parquet";
@@ -11,12 +12,13 @@ interface SweepFlags {
   shard?: string;
   shardCount?: number;
   maxPoints?: number;
+  set?: string[];
   progress: boolean;
 }
 
 export function registerSweep(program: Command, out: (s: string) => void): void {
   void out;
-  program
+  addSetOption(program
     .command("sweep")
     .description("evaluate every point of a scenario's sweep (fast path), as CSV, JSON, JSON lines or Parquet")
     .argument("<scenario>", "scenario file, or the name of one in scenarios/")
@@ -27,7 +29,7 @@ export function registerSweep(program: Command, out: (s: string) => void): void 
     .option("--shard <K/N|auto>", "compute only the K-th of N disjoint slices (join the parts with `wafersim merge`); auto: from SLURM_ARRAY_TASK_* or JOB_COMPLETION_INDEX")
     .option("--shard-count <N>", "with --shard auto in a Kubernetes Indexed Job: the number of shards (the Job's completions); or set WAFERSIM_SHARD_COUNT", wholeNumber("--shard-count"))
     .option("--max-points <N>", "refuse sweeps of more points than this (default 10,000,000)", wholeNumber("--max-points"))
-    .option("--no-progress", "no progress bar on stderr")
+    .option("--no-progress", "no progress bar on stderr"))
     .action(async (ref: string, f: SweepFlags) => {
       const { runSweep, parseShard, shardFromEnv } = await import("../scenario/sweep.js");
       if (f.shardCount !== undefined && f.shard?.trim() !== "auto") {
@@ -38,7 +40,7 @@ export function registerSweep(program: Command, out: (s: string) => void): void 
         format: f.format, progress: f.progress && process.stderr.isTTY === true,
         ...(f.out !== undefined ? { out: f.out } : {}), ...(f.columns !== undefined ? { columns: f.columns } : {}),
         ...(f.workers !== undefined ? { workers: f.workers } : {}), ...(shard ? { shard } : {}),
-        ...(f.maxPoints !== undefined ? { maxPoints: f.maxPoints } : {}),
+        ...(f.maxPoints !== undefined ? { maxPoints: f.maxPoints } : {}), ...(f.set && f.set.length > 0 ? { set: f.set } : {}),
       });
       if (f.out !== undefined && process.stderr.isTTY) {
         process.stderr.write(`${r.points.toLocaleString("en-US")} points${shard ? ` (shard ${shard.k}/${shard.n} of ${r.total.toLocaleString("en-US")})` : ""} in ${r.seconds.toFixed(2)} s with ${r.workers} worker${r.workers > 1 ? "s" : ""} -> ${f.out}\n`);

@@ -19,6 +19,8 @@ export interface SweepMeta extends RunProvenance {
   readonly scenario: string;
   /** sha256 of every file of the scenario's extends chain (names and contents) */
   readonly scenarioHash: string;
+  /** the --set what-ifs laid over the scenario, as given (absent when none) */
+  readonly set?: readonly string[];
   readonly columns: readonly string[];
   readonly points: number;
 }

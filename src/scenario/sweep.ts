@@ -6,7 +6,8 @@ import { Worker } from "node:worker_threads";
 import { InputError, inputError, type Issue } from "../errors.js";
 import { checkOutput, errorCode, openOutput, type Output, type OutputOptions } from "../io/write.js";
 import { countText, MAX_POINTS } from "./axes.js";
-import { loadScenario, type Scenario } from "./load.js";
+import { setLayers } from "../cli/set.js";
+import { loadScenario, type Layer, type Scenario } from "./load.js";
 import { begin, body, columnsOf, end, layoutOf, parseColumns, type ColumnChunk, type Format, type Layout, type SweepMeta, type TextFormat } from "./output.js";
 import { ParquetSweep, ROW_GROUP } from "./parquet.js";
 import { makePlan, type Plan } from "./plan.js";
@@ -143,13 +144,13 @@ function inputsOf(sc: Scenario): string[] {
   return [...files];
 }
 
-function metaOf(plan: Plan, layout: Layout): SweepMeta {
-  return { ...plan.provenance(), scenario: basename(plan.scenario.file), scenarioHash: plan.scenarioHash, columns: layout.columns, points: plan.total };
+function metaOf(plan: Plan, layout: Layout, set: readonly string[]): SweepMeta {
+  return { ...plan.provenance(), scenario: basename(plan.scenario.file), scenarioHash: plan.scenarioHash, ...(set.length > 0 ? { set } : {}), columns: layout.columns, points: plan.total };
 }
 
-/** Shards of one sweep share this: the scenario's contents and the columns written. */
+/** Shards of one sweep share this: the scenario's contents, the --set what-ifs and the columns written. */
 function fingerprintOf(meta: SweepMeta): string {
-  return createHash("sha256").update(`${meta.scenarioHash}\n${meta.columns.join(",")}`).digest("hex").slice(0, 16);
+  return createHash("sha256").update(`${meta.scenarioHash}\n${JSON.stringify(meta.set ?? [])}\n${meta.columns.join(",")}`).digest("hex").slice(0, 16);
 }
 
 /** A progress bar on stderr, redrawn at most ten times a second. */
@@ -189,6 +190,8 @@ export interface SweepOptions {
   readonly maxPoints?: number;
   /** where notes go (a capped --workers); default stderr */
   readonly onNote?: (text: string) => void;
+  /** `--set key=value` texts: what-ifs laid over the scenario (recorded in the output's metadata) */
+  readonly set?: readonly string[];
 }
 
 export interface SweepResult {
@@ -233,7 +236,8 @@ export async function runSweep(scenarioFile: string, opts: SweepOptions): Promis
   if (opts.format === "parquet" && opts.out === undefined && process.stdout.isTTY === true) {
     throw inputError({ file: "--format", path: "", problem: "Parquet is binary and stdout is a terminal", got: "parquet", expected: "--out FILE.parquet, or stdout redirected to a file or pipe" });
   }
-  const scenario = loadScenario(scenarioFile, [], { maxPoints: opts.maxPoints ?? MAX_POINTS });
+  const layers = setLayers(opts.set);
+  const scenario = loadScenario(scenarioFile, layers, { maxPoints: opts.maxPoints ?? MAX_POINTS });
   const target = opts.out === undefined ? undefined : checkOutput(opts.out, { ...OUT, inputs: inputsOf(scenario) });
   const plan = await makePlan(scenario);
   const layout = layoutOf(plan, opts.format, opts.columns === undefined ? undefined : parseColumns(opts.columns, plan.metrics));
@@ -251,12 +255,12 @@ export async function runSweep(scenarioFile: string, opts: SweepOptions): Promis
   const wanted = Math.min(opts.workers ?? (points >= (slow ? LARGE_SESSIONS : LARGE) ? cores : 1), cores);
   const workers = Math.max(1, Math.min(wanted, jobs.length));
   // Workers load the scenario while this thread builds the deployments and the metadata.
-  const pool = workers > 1 ? startWorkers(workers - 1, { file: scenario.file, format: opts.format, columns: layout.metrics, maxPoints: opts.maxPoints ?? MAX_POINTS }) : [];
+  const pool = workers > 1 ? startWorkers(workers - 1, { file: scenario.file, layers, format: opts.format, columns: layout.metrics, maxPoints: opts.maxPoints ?? MAX_POINTS }) : [];
   let output: Output;
   let meta: SweepMeta;
   try {
     plan.prepareAll();
-    meta = metaOf(plan, layout);
+    meta = metaOf(plan, layout, opts.set ?? []);
     output = openOutput(target);
   } catch (err) {
     await Promise.all(pool.map((w) => w.terminate()));
@@ -337,6 +341,8 @@ interface Reply {
 /** What a worker needs to load the same plan and layout as the parent. */
 export interface WorkerSetup {
   readonly file: string;
+  /** the --set layer (data only, as the parent read it) */
+  readonly layers: readonly Layer[];
   readonly format: Format;
   readonly columns: readonly string[];
   readonly maxPoints: number;

@@ -15,7 +15,7 @@ interface Job { readonly id: number; readonly start: number; readonly end: numbe
 const setup = workerData as WorkerSetup;
 const port = parentPort!;
 const ready: Promise<{ plan: Plan; layout: Layout } | { failed: unknown }> = (async () => {
-  const plan = await makePlan(loadScenario(setup.file, [], { maxPoints: setup.maxPoints }));
+  const plan = await makePlan(loadScenario(setup.file, setup.layers, { maxPoints: setup.maxPoints }));
   return { plan, layout: layoutOf(plan, setup.format, setup.columns) };
 })().catch((err: unknown) => ({ failed: err }));
 

@@ -195,3 +195,38 @@ describe("coresPerLayer in a scenario", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
   });
 });
+
+describe("wafersim sweep --set", () => {
+  const rows = (stdout: string) => stdout.split("\n").filter((l) => l !== "" && !l.startsWith("#")).slice(1).map((l) => l.split(","));
+  const meta = (stdout: string) => JSON.parse(stdout.split("\n")[0]!.slice(2)) as { set?: string[] };
+
+  it("lays the what-ifs over the scenario, as predict --set does, and records them", () => {
+    const plain = cli(["sweep", "precision", "--columns", "decode.tokensPerSecondPerUser"]);
+    const busy = cli(["sweep", "precision", "--columns", "decode.tokensPerSecondPerUser", "--set", "batch=16"]);
+    expect(busy.code).toBe(0);
+    expect(meta(plain.stdout).set).toBeUndefined();
+    expect(meta(busy.stdout).set).toEqual(["batch=16"]);
+    const a = rows(plain.stdout);
+    const b = rows(busy.stdout);
+    expect(b).toHaveLength(a.length);
+    // the chips are the fewest that hold each batch, so speeds move either way: they differ
+    expect(b.filter((r, i) => r[2] !== a[i]![2]).length).toBeGreaterThan(0);
+    const p = cli(["predict", "--model", "llama-3.1-70b", "--hardware", "nvidia-b200", "--precision", "fp8", "--prompt-tokens", "8192", "--output-tokens", "1024", "--set", "batch=16", "--json"]);
+    const row = b.find((r) => r[0] === "nvidia-b200" && r[1] === "fp8")!;
+    expect(Number(row[2])).toBeCloseTo((JSON.parse(p.stdout) as { decode: { tokensPerSecondPerUser: number } }).decode.tokensPerSecondPerUser, 6);
+  });
+
+  it("a bad --set is bad input, and shards of different what-ifs do not merge", () => {
+    const bad = cli(["sweep", "precision", "--set", "parameters.hopLatency=-1ns"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/hopLatency/);
+    const d = mkdtempSync(join(tmpdir(), "wafersim-set-"));
+    const one = join(d, "1.csv");
+    const two = join(d, "2.csv");
+    expect(cli(["sweep", "precision", "--shard", "1/2", "--out", one]).code).toBe(0);
+    expect(cli(["sweep", "precision", "--shard", "2/2", "--set", "batch=2", "--out", two]).code).toBe(0);
+    const m = cli(["merge", one, two, "--out", join(d, "all.csv")]);
+    expect(m.code).toBe(2);
+    expect(existsSync(join(d, "all.csv"))).toBe(false);
+  });
+});
