@@ -9,9 +9,11 @@ import type { FinishedRequest } from "../serving/simulate.js";
 import type { Summary } from "../serving/stats.js";
 import { formatCount, formatSeconds } from "../units/format.js";
 import { fraction, wholeNumber } from "./options.js";
+import { addSetOption, blameFlags, flagLayers, SET_FILE, setLayers } from "./set.js";
 import { renderTable } from "./table.js";
 
 export interface SimulateFlags {
+  set?: string[];
   model: string;
   hardware: string;
   chips?: number;
@@ -197,7 +199,7 @@ export function simulationJson(r: SimulationReport): Record<string, unknown> {
 }
 
 export function registerSimulate(program: Command, out: (s: string) => void): void {
-  addServingOptions(program.command("simulate").description("requests under load: a discrete-event simulation of a deployment (latency percentiles, throughput, goodput, cost)"))
+  addSetOption(addServingOptions(program.command("simulate").description("requests under load: a discrete-event simulation of a deployment (latency percentiles, throughput, goodput, cost)")))
     .requiredOption("--hardware <id|file>", "hardware id or YAML file")
     .option("--chips <N>", "chips of one replica (default: the fewest that hold the model)", wholeNumber("--chips"))
     .option("--replicas <R>", "replicas of the deployment (default 1)", wholeNumber("--replicas"))
@@ -218,7 +220,7 @@ export function registerSimulate(program: Command, out: (s: string) => void): vo
       let reports: SimulationReport[];
       try {
         const { deploymentFor } = await import("../serving/run.js");
-        const dep = deploymentFor(opts[0]!);
+        const dep = f.set && f.set.length > 0 ? await whatIfDeployment(f) : deploymentFor(opts[0]!);
         reports = opts.map((o) => runSimulation(csv ? { ...o, onRequest: csv.add } : o, dep));
         csv?.finish();
       } catch (err) {
@@ -258,4 +260,28 @@ export function renderServingTable(axes: readonly string[], points: readonly { r
     p.note.length > 60 ? `${p.note.slice(0, 57)}...` : p.note,
   ]);
   return renderTable([...axes, ...shown.map(([, h]) => h), "note"], rows, [...axes.map(() => false), ...shown.map(() => true), false]);
+}
+
+/** What-if keys simulate takes with --set: the deployment's description; the flags give the rest. */
+const SIMULATE_SET = /^(hardware\.|model\.config\.|parameters\.)/;
+
+/**
+ * The deployment with the --set what-ifs (hardware fields, model config, fitted parameters),
+ * built through the scenario machinery as predict's is: the same keys, units and checks.
+ */
+async function whatIfDeployment(f: SimulateFlags) {
+  const layers = setLayers(f.set);
+  for (const l of layers) {
+    for (const key of Object.keys(l.data)) {
+      if (key !== "sweep" && !SIMULATE_SET.test(key)) throw inputError({ file: SET_FILE, path: key, problem: "not a what-if simulate takes", got: JSON.stringify(key), expected: "hardware.<field>, model.config.<field> or parameters.<name>; the workload and the deployment are simulate's own flags" });
+    }
+  }
+  const { scenarioFromLayers } = await import("../scenario/load.js");
+  const { makePlan } = await import("../scenario/plan.js");
+  const { deploy } = await import("../engine/deployment.js");
+  const plan = await blameFlags(async () => makePlan(scenarioFromLayers("command line", [
+    ...flagLayers({ "--model": f.model, "--hardware": f.hardware, "--precision": f.precision, "--software": f.software }), ...layers,
+  ])));
+  const pr = plan.point(0).context.prepared;
+  return { pr, d: deploy(pr, { ...(f.chips !== undefined ? { chips: f.chips } : {}), ...(f.memoryFraction !== undefined ? { memoryFraction: f.memoryFraction } : {}) }) };
 }

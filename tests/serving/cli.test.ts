@@ -38,3 +38,24 @@ describe("wafersim simulate and capacity (CLI)", () => {
     for (const k of ["hardware", "chips", "layout", "meetsSlo", "ttftSeconds", "tpotSeconds", "cost", "energy"]) expect(j.options[0]).toHaveProperty(k);
   });
 });
+
+describe("simulate --set", () => {
+  const tpot = (extra: string[]) => {
+    const r = cli(["simulate", "--model", "llama-3.1-8b", "--hardware", "nvidia-h100-sxm", "--rate", "2", "--requests", "200", "--json", ...extra]);
+    expect(r.code).toBe(0);
+    return (JSON.parse(r.stdout) as { tpotSeconds: { p50: number } }).tpotSeconds.p50;
+  };
+
+  it("what-ifs of the hardware reach the simulated deployment: twice the HBM bandwidth, about half the time per token of a bandwidth-bound decode", () => {
+    const base = tpot([]);
+    const fast = tpot(["--set", "hardware.memory.bandwidth=x2"]);
+    expect(fast).toBeLessThan(base * 0.75);
+    expect(fast).toBeGreaterThan(base * 0.4);
+  });
+
+  it("keys that are simulate's own flags are refused, naming them", () => {
+    const r = cli(["simulate", "--model", "llama-3.1-8b", "--hardware", "nvidia-h100-sxm", "--rate", "2", "--set", "batch=4"]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/--set: batch: not a what-if simulate takes/);
+  });
+});
