@@ -73,6 +73,8 @@ export class Plan {
   private readonly widths: readonly number[];
   /** per (wafers, users): the work per layer against the context, for the best region (bounded cache) */
   private readonly regionCurves = new Map<number, { a0: number; a1: number; b: number }>();
+  /** the same deployment without chips asked, built once: the chips a point that does not fit would need */
+  private auto: Plan | undefined;
   readonly point: Point;
   private readonly layout: { -readonly [K in keyof Layout]: Layout[K] } = { chips: 0, replicas: 1, tensorParallel: 1, pipelineStages: 1, regionCores: 0, pipelineSlots: 1, usersPerReplica: 1, idleChips: 0 };
   private readonly memory: MutableMemory = newMemory();
@@ -291,8 +293,11 @@ export class Plan {
 
   /** The chips a placement without chips asked picks for the point being placed, if any. */
   private fewestFor(): number | undefined {
-    const { chipsAsked: _asked, ...auto } = this.pr;
-    const q = new Plan(auto).evaluate(this.last.batch, this.last.prompt, this.last.output, this.last.spec);
+    if (!this.auto) {
+      const { chipsAsked: _asked, ...auto } = this.pr;
+      this.auto = new Plan(auto);
+    }
+    const q = this.auto.evaluate(this.last.batch, this.last.prompt, this.last.output, this.last.spec);
     return q.why === "" ? q.layout.chips : undefined;
   }
 
