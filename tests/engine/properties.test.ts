@@ -59,7 +59,15 @@ function shapeOf(l: Layout): string {
  */
 function compared() {
   let n = 0;
-  return { hit: () => void n++, atLeast: (share: number) => expect(n, "same-layout comparisons made").toBeGreaterThanOrEqual(Math.ceil(share * runs.numRuns)) };
+  return {
+    /** runs `check` when both points took the same layout */
+    onSameLayout: (a: { layout: string }, b: { layout: string }, check: () => void) => {
+      if (a.layout !== b.layout) return;
+      n++;
+      check();
+    },
+    atLeast: (share: number) => expect(n, "same-layout comparisons made").toBeGreaterThanOrEqual(Math.ceil(share * runs.numRuns)),
+  };
 }
 
 /** The chips the more demanding side needs, so both sides of a comparison have the same chips. */
@@ -101,11 +109,10 @@ describe("faster hardware, slower parameters", () => {
       const a = at(prepareFrom(model, h, { chips }), w)!;
       const b = at(prepareFrom(model, withScaled(h, what, f), { chips }), w)!;
       expect(b.request).toBeLessThanOrEqual(a.request * (1 + 1e-12));
-      if (b.layout === a.layout) {
-        same.hit();
+      same.onSameLayout(b, a, () => {
         expect(b.tpot).toBeLessThanOrEqual(a.tpot * (1 + 1e-12));
         expect(b.prefill).toBeLessThanOrEqual(a.prefill * (1 + 1e-12));
-      }
+      });
     }), runs);
     same.atLeast(0.5);
   });
@@ -129,11 +136,10 @@ describe("faster hardware, slower parameters", () => {
       fc.pre(a !== undefined);
       const b = at(pr(value * f), w)!;
       expect(up(a!.request, b.request), `${name}: request ${a!.request} -> ${b.request}`).toBe(true);
-      if (a!.layout === b.layout) {
-        same.hit();
+      same.onSameLayout(a!, b, () => {
         expect(up(a!.tpot, b.tpot), `${name}: tpot`).toBe(true);
         expect(up(a!.prefill, b.prefill), `${name}: prefill`).toBe(true);
-      }
+      });
     }), runs);
     same.atLeast(0.5);
   });
@@ -154,10 +160,9 @@ describe("workload", () => {
       const a = at(prepareFrom(model, h, { chips }), w)!;
       const b = at(prepareFrom(model, h, { chips }), big)!;
       expect(b.request).toBeGreaterThanOrEqual(a.request * (1 - 1e-12));
-      if (a.layout === b.layout) {
-        same.hit();
+      same.onSameLayout(a, b, () => {
         expect(b.tpot).toBeGreaterThanOrEqual(a.tpot * (1 - 1e-12));
-      }
+      });
     }), runs);
     same.atLeast(0.3);
   });
@@ -173,10 +178,9 @@ describe("workload", () => {
       const pr = prepareFrom(model, h, { chips: chipsFor(model, h, longer) });
       const a = at(pr, w)!;
       const b = at(pr, longer)!;
-      if (a.layout === b.layout) {
-        same.hit();
+      same.onSameLayout(a, b, () => {
         expect(b.prefill).toBeGreaterThan(a.prefill);
-      }
+      });
     }), runs);
     same.atLeast(0.3);
   });
@@ -189,10 +193,9 @@ describe("workload", () => {
       const pr = prepareFrom(models[c.m]!, gear[c.h]!, {});
       const a = at(pr, w)!;
       const b = at(pr, { ...w, batch: w.batch + more })!;
-      if (a.layout === b.layout) {
-        same.hit();
+      same.onSameLayout(a, b, () => {
         expect(b.aggregate).toBeGreaterThanOrEqual(a.aggregate * (1 - 1e-12));
-      }
+      });
     }), runs);
     same.atLeast(0.3);
   });
@@ -289,11 +292,10 @@ describe("model depth", () => {
       const n = chipsFor(deeper, h, w);
       const a = at(prepareFrom(model, h, { chips: n }), w)!;
       const b = at(prepareFrom(deeper, h, { chips: n }), w)!;
-      if (b.layout === a.layout) {
-        same.hit();
+      same.onSameLayout(b, a, () => {
         expect(b.request).toBeGreaterThanOrEqual(a.request * (1 - 1e-12));
         expect(b.tpot).toBeGreaterThanOrEqual(a.tpot * (1 - 1e-12));
-      }
+      });
     }), runs);
     same.atLeast(0.3);
   });
