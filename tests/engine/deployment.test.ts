@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { deploy, passSeconds } from "../../src/engine/deployment.js";
 import { issuesOf } from "../helpers.js";
-import { counts, GPU, hardware, prep, S, synthModel } from "./synthetic.js";
+import { counts, GPU, hardware, lazy, prep, S, synthModel } from "./synthetic.js";
 
 const c = counts(S);
 const h100 = hardware("nvidia-h100-sxm");
@@ -53,11 +53,12 @@ describe("deploy", () => {
 });
 
 describe("passSeconds", () => {
-  const d = deploy(prep(synthModel(S), h100));
+  const dep = lazy(() => deploy(prep(synthModel(S), h100)));
   // memory-bound decode: the weights once, every user's KV (its cache and the new token), the head
   const decode = (users: number, cached: number) => (S.layers * (c.fixedBytes + users * (cached + 1) * c.kvBytesPerToken) + c.headBytes) / bw + GPU.stepOverhead;
 
   it("a decode pass of one or many users, the same when asked again", () => {
+    const d = dep();
     expect(passSeconds(d, [{ users: 1, newTokens: 1, cachedTokens: 1000, logitTokens: 1 }])).toBeWithinRel(decode(1, 1000), 1e-9);
     expect(passSeconds(d, [{ users: 1, newTokens: 1, cachedTokens: 1000, logitTokens: 1 }])).toBeWithinRel(decode(1, 1000), 1e-9);
     expect(passSeconds(d, [{ users: 3, newTokens: 1, cachedTokens: 1000, logitTokens: 1 }])).toBeWithinRel(decode(3, 1000), 1e-9);
@@ -67,6 +68,7 @@ describe("passSeconds", () => {
   });
 
   it("a prefill chunk that does not end its prompt: no logits; a pass with nothing in it: no time", () => {
+    const d = dep();
     const P = 512;
     const chunk = Math.max(c.fixedBytes / bw, (P * c.matmulFlops) / peak) + Math.max((P * c.kvBytesPerToken) / bw, (((P * (P + 1)) / 2) * c.attnFlopsPerPosition) / peak);
     // the head's weights are read (its bytes) even with no logits to compute
@@ -76,6 +78,7 @@ describe("passSeconds", () => {
   });
 
   it("a mixed pass reads the weights once for its decodes and its chunk", () => {
+    const d = dep();
     const dec = { users: 4, newTokens: 1, cachedTokens: 1000, logitTokens: 1 };
     const chunk = { users: 1, newTokens: 64, cachedTokens: 0, logitTokens: 0 };
     const mixed = passSeconds(d, [dec, chunk]);

@@ -9,7 +9,7 @@ import { Plan } from "../../src/engine/plan.js";
 import { getParam, withParams } from "../../src/engine/parameters.js";
 import { total } from "../../src/engine/types.js";
 import { issuesOf } from "../helpers.js";
-import { counts, GPU, hardware, M, prep, S, synthModel } from "./synthetic.js";
+import { counts, GPU, hardware, lazy, M, prep, S, synthModel } from "./synthetic.js";
 
 const c = counts(S);
 const h100 = hardware("nvidia-h100-sxm");
@@ -21,10 +21,11 @@ const decodeStep = (users: number, ctx: number) => (S.layers * (c.fixedBytes + u
 
 describe("a prediction's figures", () => {
   const [batch, P, O] = [4, 2000, 301];
-  const p = evaluate(prep(synthModel(S), h100), { batch, promptTokens: P, outputTokens: O });
+  const pred = lazy(() => evaluate(prep(synthModel(S), h100), { batch, promptTokens: P, outputTokens: O }));
   const tpot = decodeStep(batch, P + 150);
 
   it("time per token, speed per user, aggregate, request time: from one decode step and the prefill", () => {
+    const p = pred();
     expect(p.workload).toEqual({ batch, promptTokens: P, outputTokens: O, decodeContextTokens: 2150 });
     expect(p.decode.timePerOutputTokenSeconds).toBeWithinRel(tpot, 1e-9);
     expect(p.decode.tokensPerSecondPerUser).toBeWithinRel(1 / tpot, 1e-9);
@@ -37,6 +38,7 @@ describe("a prediction's figures", () => {
   });
 
   it("describes the model, hardware, placement and weight format", () => {
+    const p = pred();
     expect(p.model).toMatchObject({ id: "synthetic", totalParams: 617_646_080 });
     expect(p.hardware).toMatchObject({ id: "nvidia-h100-sxm", kind: "gpu", chips: 1, tensorParallel: 1, pipelineStages: 1 });
     expect(p.hardware.coresPerLayer).toBeUndefined();
@@ -153,9 +155,10 @@ describe("warnings", () => {
 
 describe("error bands of a prediction", () => {
   const w = { batch: 8, promptTokens: 1024, outputTokens: 256 };
-  const p = predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm", ...w });
+  const pred = lazy(() => predict({ model: "llama-3.1-8b", hardware: "nvidia-h100-sxm", ...w }));
 
   it("every headline metric has one, around its value", () => {
+    const p = pred();
     const value: Record<string, number> = {
       "decode.tokensPerSecondPerUser": p.decode.tokensPerSecondPerUser, "decode.timePerOutputTokenSeconds": p.decode.timePerOutputTokenSeconds,
       "decode.aggregateTokensPerSecond": p.decode.aggregateTokensPerSecond, "prefill.seconds": p.prefill.seconds, ttftSeconds: p.ttftSeconds, requestSeconds: p.requestSeconds,
@@ -168,6 +171,7 @@ describe("error bands of a prediction", () => {
   });
 
   it("speeds are the time per token's band inverted; the request's adds prefill's and the tokens' (fully correlated)", () => {
+    const p = pred();
     const t = p.uncertainty["decode.timePerOutputTokenSeconds"]!;
     expect(p.uncertainty["decode.tokensPerSecondPerUser"]).toMatchObject({ low: 1 / t.high, high: 1 / t.low });
     expect(p.uncertainty["decode.aggregateTokensPerSecond"]).toMatchObject({ low: w.batch / t.high, high: w.batch / t.low });

@@ -11,11 +11,12 @@ import { checkWorkload, predict } from "../../src/engine/predict.js";
 import { defOf, defsOf, getParam, loadParameterSet, parameterSetFor, withParams } from "../../src/engine/parameters.js";
 import { contextLimitIssue, prepareFrom } from "../../src/engine/prepare.js";
 import { issuesOf } from "../helpers.js";
-import { hardware, M, prep, S, synthModel } from "./synthetic.js";
+import { hardware, lazy, M, prep, S, synthModel } from "./synthetic.js";
+
+const s = lazy(() => synthModel(S));
 
 const h100 = hardware("nvidia-h100-sxm");
 const wse3 = hardware("cerebras-wse3");
-const s = synthModel(S);
 
 describe("layout options", () => {
   it.each([
@@ -34,35 +35,35 @@ describe("layout options", () => {
     [{ memoryFraction: 1.01 }, h100, "--memory-fraction", /not a fraction above 0/, "1.01", "a fraction such as 0.9, on GPU hardware"],
     [{ expertPlacement: "striped" as never }, wse3, "--expert-placement", /unknown expert placement/, '"striped"', "one of sliced, per-expert"],
   ] as const)("%o on %s: %s", (opts, hw, file, problem, got, expected) => {
-    const issues = issuesOf(() => prepareFrom(s, hw, opts));
+    const issues = issuesOf(() => prepareFrom(s(), hw, opts));
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ file, path: "", got, expected });
     expect(issues[0]!.problem).toMatch(problem);
   });
 
   it("honours what a runtime could: TP within the domain that splits the heads, stages up to the layers, a fraction up to 1", () => {
-    expect(prepareFrom(s, h100, { tensorParallel: 8, chips: 8, pipelineStages: 8, memoryFraction: 1 }).tensorParallel).toBe(8);
-    expect(prepareFrom(s, h100, { pipelineStages: 1 }).pipelineStages).toBe(1);
+    expect(prepareFrom(s(), h100, { tensorParallel: 8, chips: 8, pipelineStages: 8, memoryFraction: 1 }).tensorParallel).toBe(8);
+    expect(prepareFrom(s(), h100, { pipelineStages: 1 }).pipelineStages).toBe(1);
     expect(prepareFrom(synthModel(M), wse3, { expertPlacement: "per-expert" }).expertPlacement).toBe("per-expert");
     expect(prepareFrom(synthModel(M), wse3, {}).expertPlacement).toBe("sliced");
     // every problem at once, one line each
-    expect(issuesOf(() => prepareFrom(s, h100, { tensorParallel: 3, pipelineStages: 99, memoryFraction: 2 })).map((i) => i.file)).toEqual(["--tensor-parallel", "--pipeline-stages", "--memory-fraction"]);
+    expect(issuesOf(() => prepareFrom(s(), h100, { tensorParallel: 3, pipelineStages: 99, memoryFraction: 2 })).map((i) => i.file)).toEqual(["--tensor-parallel", "--pipeline-stages", "--memory-fraction"]);
   });
 
   it("cores per layer: only on a wafer, whole cores of one wafer, enough SRAM for a layer", () => {
-    expect(issuesOf(() => prepareFrom(s, h100, { coresPerLayer: 100 }))[0]).toMatchObject({ file: "--cores-per-layer", got: "100", expected: "wafer hardware: GPUs have no cores per layer" });
+    expect(issuesOf(() => prepareFrom(s(), h100, { coresPerLayer: 100 }))[0]).toMatchObject({ file: "--cores-per-layer", got: "100", expected: "wafer hardware: GPUs have no cores per layer" });
     const cores = wse3.mesh!.cores.value;
-    expect(issuesOf(() => prepareFrom(s, wse3, { coresPerLayer: cores + 1 }))[0]).toMatchObject({ file: "--cores-per-layer", expected: `a whole number from 1 to ${cores} (cerebras-wse3)` });
-    expect(issuesOf(() => prepareFrom(s, wse3, { coresPerLayer: 0 }))[0]!.problem).toBe("not a whole number of cores on one wafer");
-    expect(issuesOf(() => prepareFrom(s, wse3, { coresPerLayer: 10.5 }))[0]!.problem).toBe("not a whole number of cores on one wafer");
+    expect(issuesOf(() => prepareFrom(s(), wse3, { coresPerLayer: cores + 1 }))[0]).toMatchObject({ file: "--cores-per-layer", expected: `a whole number from 1 to ${cores} (cerebras-wse3)` });
+    expect(issuesOf(() => prepareFrom(s(), wse3, { coresPerLayer: 0 }))[0]!.problem).toBe("not a whole number of cores on one wafer");
+    expect(issuesOf(() => prepareFrom(s(), wse3, { coresPerLayer: 10.5 }))[0]!.problem).toBe("not a whole number of cores on one wafer");
     // one layer of S: 121.7 MB in bf16; a core holds 43.9 GB / 893,064 = 49,152 B: 2,476 cores at least
     const sram = wse3.memory.capacity.value / cores;
     const need = Math.ceil((2 * (10_485_760 + 4096 + 50_331_648)) / sram);
-    const small = issuesOf(() => prepareFrom(s, wse3, { coresPerLayer: need - 1 }))[0]!;
+    const small = issuesOf(() => prepareFrom(s(), wse3, { coresPerLayer: need - 1 }))[0]!;
     expect(small.expected).toBe(`at least ${need} cores for synthetic`);
     expect(small.problem).toMatch(/less than one layer's weights/);
-    expect(prepareFrom(s, wse3, { coresPerLayer: need }).coresPerLayer).toBe(need);
-    expect(prepareFrom(s, wse3, { coresPerLayer: cores }).coresPerLayer).toBe(cores);
+    expect(prepareFrom(s(), wse3, { coresPerLayer: need }).coresPerLayer).toBe(need);
+    expect(prepareFrom(s(), wse3, { coresPerLayer: cores }).coresPerLayer).toBe(cores);
   });
 
   it("a request longer than the context window is refused, naming the model's file and field", () => {
@@ -154,7 +155,7 @@ describe("parameter sets", () => {
   });
 
   it("parameters by name: of their kind only", () => {
-    const p = prep(s, h100).params;
+    const p = prep(s(), h100).params;
     expect(getParam(withParams(p, { stepOverhead: 1e-3 }), "stepOverhead")).toBe(1e-3);
     expect(() => withParams(p, { hopLatency: 1e-9 })).toThrow(/hopLatency is not a gpu parameter/);
     expect(defOf("wafer", "hopLatency")?.scope).toBe("hardware");

@@ -16,7 +16,7 @@ import { forward, newAcc } from "../../src/engine/phases/forward.js";
 import { layoutLabel, maxRegionCores, minRegionCores } from "../../src/engine/placement.js";
 import { Plan } from "../../src/engine/plan.js";
 import { prepareFrom } from "../../src/engine/prepare.js";
-import { counts, GPU, hardware, M, prep, run, S, synthModel, WAFER, type Shape } from "./synthetic.js";
+import { counts, GPU, hardware, lazy, M, prep, run, S, synthModel, WAFER, type Shape } from "./synthetic.js";
 
 const wse3 = hardware("cerebras-wse3");
 const h100 = hardware("nvidia-h100-sxm");
@@ -81,12 +81,12 @@ describe("MoE experts on a wafer", () => {
 });
 
 describe("tensor parallelism", () => {
-  const model = synthModel(S);
   const c = counts(S);
   const tp2 = { chips: 2, tensorParallel: 2 };
 
   // broken: `n * 2 * arLatency` -> `n * arLatency` (and the same in the layer sum): fails.
   it("runs two all-reduces per layer (after attention, after the FFN): 2 x L x the start-up latency", () => {
+    const model = synthModel(S);
     const a = run(prep(model, h100, tp2, { allReduceLatency: 10e-6 }), 1, 1024, 256);
     const b = run(prep(model, h100, tp2, { allReduceLatency: 30e-6 }), 1, 1024, 256);
     expect(a.layout.tensorParallel).toBe(2);
@@ -96,6 +96,7 @@ describe("tensor parallelism", () => {
   });
 
   it("each all-reduce is a ring: 2 (n - 1) / n of the tokens' hidden vectors over NVLink", () => {
+    const model = synthModel(S);
     const fast = hardware("nvidia-h100-sxm", { scaleUpBandwidth: 900e9 });
     const a = run(prep(model, h100, tp2), 1, 1024, 256);
     const b = run(prep(model, fast, tp2), 1, 1024, 256);
@@ -285,16 +286,16 @@ describe("GPU memory as serving engines count it", () => {
 });
 
 describe("the wafer's layer region", () => {
-  const cases: [string, Model, number][] = [
-    ["synthetic S", synthModel(S), 2e-9],
-    ["synthetic MoE M", synthModel(M), 2e-9],
-    ["synthetic S, slow hops", synthModel(S), 10e-9],
-    ["Llama 3.1 8B, slow hops", loadModel("llama-3.1-8b"), 10e-9],
-    ["gpt-oss-120b", loadModel("gpt-oss-120b"), 2e-9],
+  const cases: [string, () => Model, number][] = [
+    ["synthetic S", () => synthModel(S), 2e-9],
+    ["synthetic MoE M", () => synthModel(M), 2e-9],
+    ["synthetic S, slow hops", () => synthModel(S), 10e-9],
+    ["Llama 3.1 8B, slow hops", () => loadModel("llama-3.1-8b"), 10e-9],
+    ["gpt-oss-120b", () => loadModel("gpt-oss-120b"), 2e-9],
   ];
   // broken: R* exponent 2/3 -> 1/2 or 1, or 2a -> a, or a region of rmax always: fails.
   it.each(cases)("%s: R* = (2a/b)^(2/3) is never slower than the largest region, and within 0.1 percent of the best square region", (_name, model, hop) => {
-    const pr = prep(model, wse3, {}, { hopLatency: hop });
+    const pr = prep(model(), wse3, {}, { hopLatency: hop });
     const r = run(pr, 1, 1024, 256);
     const W = r.layout.pipelineStages;
     const rmax = maxRegionCores(pr.profile, wse3, undefined, W);
@@ -308,7 +309,7 @@ describe("the wafer's layer region", () => {
 });
 
 describe("layouts for the chips asked", () => {
-  const models = ["llama-3.1-8b", "qwen3-32b", "gpt-oss-120b", "llama-3.1-70b"].map((id) => loadModel(id));
+  const models = lazy(() => ["llama-3.1-8b", "qwen3-32b", "gpt-oss-120b", "llama-3.1-70b"].map((id) => loadModel(id)));
   const gear = ["cerebras-wse3", "nvidia-h100-sxm", "nvidia-h200", "nvidia-b200"].map((id) => hardware(id));
   // the default request, a prefill-heavy one and a decode-heavy one
   const workloads = [[1024, 256], [8000, 100], [100, 10], [2000, 4000]] as const;
@@ -320,7 +321,7 @@ describe("layouts for the chips asked", () => {
   // that prefills faster and decodes slower wins, and the failure lists each such step.
   it.each(gear.map((h) => [h.id, h] as const))("at batch 1, one more chip never lowers decode tokens/s per user (%s)", (_id, h) => {
     const slower: string[] = [];
-    for (const m of models) {
+    for (const m of models()) {
       for (const [prompt, output] of workloads) {
         let before: { chips: number; tps: number; layout: string } | undefined;
         for (let chips = 1; chips <= 16; chips++) {

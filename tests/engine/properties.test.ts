@@ -22,11 +22,12 @@ import { evaluate, prepareFrom } from "../../src/engine/predict.js";
 import type { Layout } from "../../src/engine/placement.js";
 import type { Prepared } from "../../src/engine/prepare.js";
 import { total } from "../../src/engine/types.js";
-import { counts, GPU, hardware, prep, S, synthModel, WAFER, type Shape } from "./synthetic.js";
+import { counts, GPU, hardware, lazy, prep, S, synthModel, WAFER, type Shape } from "./synthetic.js";
 
 const runs = { numRuns: Number(process.env["PROPERTY_RUNS"] ?? 50), seed: Number(process.env["PROPERTY_SEED"] ?? 20260101) };
 
-const models: Model[] = ["llama-3.1-8b", "qwen3-32b", "gpt-oss-120b", "qwen3-235b-a22b"].map((id) => loadModel(id));
+const MODELS = ["llama-3.1-8b", "qwen3-32b", "gpt-oss-120b", "qwen3-235b-a22b"];
+const models = lazy((): Model[] => MODELS.map((id) => loadModel(id)));
 const gear: Hardware[] = ["nvidia-h100-sxm", "nvidia-h200", "nvidia-b200", "cerebras-wse3"].map((id) => hardware(id));
 
 // within the smallest context window of the models above (Qwen3: 40,960 tokens)
@@ -36,7 +37,7 @@ const workload = fc.record({
   outputTokens: fc.integer({ min: 1, max: 4_000 }),
 });
 type W = { batch: number; promptTokens: number; outputTokens: number };
-const choice = fc.record({ m: fc.integer({ min: 0, max: models.length - 1 }), h: fc.integer({ min: 0, max: gear.length - 1 }) });
+const choice = fc.record({ m: fc.integer({ min: 0, max: MODELS.length - 1 }), h: fc.integer({ min: 0, max: gear.length - 1 }) });
 
 /** One point's figures, copied out of the plan (undefined when the deployment cannot run it). */
 function at(pr: Prepared, w: W, spec?: { draftTokens: number; acceptance: number }) {
@@ -80,19 +81,18 @@ function withScaled(h: Hardware, what: "bandwidth" | "compute", f: number): Hard
 }
 
 const up = (a: number, b: number) => b >= a * (1 - 1e-12);
-const down = (a: number, b: number) => b <= a * (1 + 1e-12);
 
 describe("bounds and bookkeeping", () => {
   it("no prediction beats the physical roofline of its hardware", () => {
     fc.assert(fc.property(choice, workload, (c, w) => {
-      const p = evaluate(prepareFrom(models[c.m]!, gear[c.h]!, {}), w);
+      const p = evaluate(prepareFrom(models()[c.m]!, gear[c.h]!, {}), w);
       expect(p.decode.tokensPerSecondPerUser).toBeLessThanOrEqual(p.decode.rooflineTokensPerSecondPerUser * (1 + 1e-9));
     }), runs);
   });
 
   it("breakdown parts sum to the total", () => {
     fc.assert(fc.property(choice, workload, (c, w) => {
-      const p = evaluate(prepareFrom(models[c.m]!, gear[c.h]!, {}), w);
+      const p = evaluate(prepareFrom(models()[c.m]!, gear[c.h]!, {}), w);
       expect(total(p.breakdown.decode)).toBeWithinRel(p.decode.timePerOutputTokenSeconds, 1e-9);
       expect(total(p.breakdown.prefill)).toBeWithinRel(p.prefill.seconds, 1e-9);
     }), runs);
@@ -103,7 +103,7 @@ describe("faster hardware, slower parameters", () => {
   it("more memory bandwidth or compute is never slower: request time; decode and prefill on the same layout", () => {
     const same = compared();
     fc.assert(fc.property(choice, workload, fc.constantFrom("bandwidth" as const, "compute" as const), fc.double({ min: 1, max: 4, noNaN: true }), (c, w, what, f) => {
-      const model = models[c.m]!;
+      const model = models()[c.m]!;
       const h = gear[c.h]!;
       const chips = chipsFor(model, h, w);
       const a = at(prepareFrom(model, h, { chips }), w)!;
@@ -130,7 +130,7 @@ describe("faster hardware, slower parameters", () => {
       const name = slower[h.kind][which % slower[h.kind].length]!;
       const [lo, hi] = defOf(h.kind, name)!.bounds;
       const value = lo * Math.pow(hi / lo, where);
-      const base = prepareFrom(models[c.m]!, h, { chips });
+      const base = prepareFrom(models()[c.m]!, h, { chips });
       const pr = (v: number): Prepared => ({ ...base, params: withParams(base.params, { [name]: v }) });
       const a = at(pr(value), w);
       fc.pre(a !== undefined);
@@ -153,7 +153,7 @@ describe("workload", () => {
     const same = compared();
     fc.assert(fc.property(choice, workload, fc.integer({ min: 1, max: 8 }), (c, w, grow) => {
       const big = { ...w, batch: w.batch * grow, promptTokens: w.promptTokens * grow };
-      const model = models[c.m]!;
+      const model = models()[c.m]!;
       fc.pre(big.promptTokens + big.outputTokens <= (model.arch.maxContext ?? Infinity));
       const h = gear[c.h]!;
       const chips = chipsFor(model, h, big);
@@ -171,7 +171,7 @@ describe("workload", () => {
   it("prefill grows with the prompt: strictly, on the same layout", () => {
     const same = compared();
     fc.assert(fc.property(choice, workload, fc.integer({ min: 1, max: 8_000 }), (c, w, more) => {
-      const model = models[c.m]!;
+      const model = models()[c.m]!;
       const h = gear[c.h]!;
       const longer = { ...w, promptTokens: w.promptTokens + more };
       fc.pre(longer.promptTokens + longer.outputTokens <= (model.arch.maxContext ?? Infinity));
@@ -190,7 +190,7 @@ describe("workload", () => {
   it("aggregate throughput never falls as the batch grows on one replica while it fits", () => {
     const same = compared();
     fc.assert(fc.property(choice, workload, fc.integer({ min: 1, max: 64 }), (c, w, more) => {
-      const pr = prepareFrom(models[c.m]!, gear[c.h]!, {});
+      const pr = prepareFrom(models()[c.m]!, gear[c.h]!, {});
       const a = at(pr, w)!;
       const b = at(pr, { ...w, batch: w.batch + more })!;
       same.onSameLayout(a, b, () => {
@@ -213,7 +213,7 @@ describe("workload", () => {
 
   it("tokens/s per user rises with the speculative acceptance (same draft length, same layout)", () => {
     fc.assert(fc.property(choice, workload, fc.integer({ min: 1, max: 8 }), fc.double({ min: 0, max: 0.95, noNaN: true }), fc.double({ min: 0.01, max: 0.5, noNaN: true }), (c, w, k, a, more) => {
-      const model = models[c.m]!;
+      const model = models()[c.m]!;
       const h = gear[c.h]!;
       const pr = prepareFrom(model, h, { chips: chipsFor(model, h, w) });
       const lo = at(pr, w, { draftTokens: k, acceptance: a });
@@ -231,7 +231,7 @@ describe("chips", () => {
   // (more wafers per replica, a wider group, or idle chips), and the choice minimises request time.
   it("asking for more chips never makes a model stop fitting and, at batch 1, never makes a request slower (wafer and GPU)", () => {
     fc.assert(fc.property(choice, workload, fc.integer({ min: 1, max: 16 }), fc.integer({ min: 1, max: 16 }), (c, w, chips, more) => {
-      const model = models[c.m]!;
+      const model = models()[c.m]!;
       const h = gear[c.h]!;
       const fewer = at(prepareFrom(model, h, { chips }), w);
       fc.pre(fewer !== undefined);
@@ -285,7 +285,7 @@ describe("model depth", () => {
   it("more layers are never faster (on the same layout)", () => {
     const same = compared();
     fc.assert(fc.property(choice, workload, fc.integer({ min: 1, max: 8 }), (c, w, extra) => {
-      const model = models[c.m]!;
+      const model = models()[c.m]!;
       const g0 = model.arch.groups[0]!;
       const deeper: Model = { ...model, arch: { ...model.arch, layers: model.arch.layers + extra, groups: [{ ...g0, count: g0.count + extra }, ...model.arch.groups.slice(1)] } };
       const h = gear[c.h]!;

@@ -119,6 +119,16 @@ export function prep(model: Model, hw: Hardware, opts: Omit<PredictOptions, "mod
   return { ...pr, params: withParams(pr.params, { ...base, ...params }) as Params };
 }
 
+/**
+ * A value computed on first use, inside a test: engine or model work at collection time (in a
+ * describe body) that throws fails no test, so a mutant that breaks it would survive mutation
+ * testing. Keep such work behind `lazy`.
+ */
+export function lazy<T>(make: () => T): () => T {
+  let v: { value: T } | undefined;
+  return () => (v ??= { value: make() }).value;
+}
+
 /** A fresh plan (its point is overwritten by the next evaluation: copy what you keep). */
 export function planFor(pr: Prepared): Plan {
   return new Plan(pr);
