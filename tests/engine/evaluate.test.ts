@@ -3,7 +3,7 @@
  * the synthetic model, the warnings it raises and the error bands it carries.
  */
 import { describe, expect, it } from "vitest";
-import { evaluate, predict, prefillAfterCache, prepare } from "../../src/engine/predict.js";
+import { evaluate, predict, prefillAfterCache, prepare, stackSpeculationOf, withStackDraft } from "../../src/engine/predict.js";
 import { bestDraftTokens } from "../../src/engine/speculation.js";
 import { Plan } from "../../src/engine/plan.js";
 import { getParam, withParams } from "../../src/engine/parameters.js";
@@ -219,5 +219,52 @@ describe("a deployment that cannot run", () => {
     // 110 GB of bf16 weights and 4 GB reserve per GPU: 2 H100s
     const issue = issuesOf(() => evaluate(prep(big, h100, { chips: 1 }), { batch: 1, promptTokens: 10, outputTokens: 10 }))[0]!;
     expect(issue).toMatchObject({ file: "--chips", got: "1", expected: "at least 2 chips for this batch and context" });
+  });
+});
+
+describe("the band of a parameter no reference identifies", () => {
+  it("spans the prediction with the parameter anywhere in its physical range", () => {
+    const pr = prepare({ model: "llama-2-7b", hardware: "nvidia-a100-80gb", software: "gpt-fast" });
+    const w = { batch: 1, promptTokens: 2000, outputTokens: 100 };
+    const p = evaluate(pr, w);
+    // prefill is compute-bound: at 5% of peak it is slowest, at 100% fastest
+    const at = (v: number) => new Plan({ ...pr, params: withParams(pr.params, { computeEfficiency: v }) }).evaluate(w.batch, w.promptTokens, w.outputTokens).prefillSeconds;
+    const band = p.uncertainty["prefill.seconds"]!;
+    expect(at(0.05)).toBeGreaterThan(2 * p.prefill.seconds);
+    expect(band.high).toBeGreaterThanOrEqual(at(0.05));
+    expect(band.low).toBeLessThanOrEqual(at(1));
+    expect(band.low).toBeLessThan(p.prefill.seconds);
+  });
+});
+
+describe("the speculation a software set declares", () => {
+  const withDeclared = (draft: string, draftTokens: number | "best") => {
+    const pr = prep(synthModel(S), h100, { chips: 4, tensorParallel: 2, pipelineStages: 1, memoryFraction: 0.5, precision: "fp8" }, { speculationAcceptance: 0.7 });
+    return { ...pr, parameterSet: { ...pr.parameterSet, speculation: { draft, draftTokens, source: "test" } } };
+  };
+
+  it("a declared length is used as it is, 'best' as a runtime would tune it, at the set's acceptance", () => {
+    expect(stackSpeculationOf(withDeclared("head", 3), { batch: 1, promptTokens: 1000, outputTokens: 200 })).toEqual({ draftTokens: 3, acceptance: 0.7 });
+    const best = stackSpeculationOf(withDeclared("head", "best"), { batch: 1, promptTokens: 1000, outputTokens: 200 })!;
+    expect(best.acceptance).toBe(0.7);
+    expect(best.draftTokens).toBe(bestDraftTokens(new Plan(withDeclared("head", "best")), 1, 1000, 200, 0.7));
+    // no length pays when nothing is accepted: no speculation
+    const none = withDeclared("head", "best");
+    expect(stackSpeculationOf({ ...none, params: withParams(none.params, { speculationAcceptance: 0 }) }, { batch: 1, promptTokens: 1000, outputTokens: 200 })).toBeUndefined();
+  });
+
+  it("a declared draft model is loaded beside the target with the target's options; a head or a draft already there is kept", () => {
+    const pr = withStackDraft(withDeclared("llama-3.2-1b", 2));
+    expect(pr.draft?.model.id).toBe("llama-3.2-1b");
+    expect(pr).toMatchObject({ chipsAsked: 4, tensorParallel: 2, pipelineStages: 1, memoryFraction: 0.5, precision: "fp8", expertPlacement: "sliced" });
+    expect(pr.model.id).toBe("synthetic");
+    const head = withDeclared("head", 2);
+    expect(withStackDraft(head)).toBe(head);
+    const already = prep(synthModel(S), h100, {}, {}, synthModel({ ...S, layers: 2 }, "draft-2"));
+    const declared = { ...already, parameterSet: { ...already.parameterSet, speculation: { draft: "llama-3.2-1b", draftTokens: 2 as const, source: "test" } } };
+    expect(withStackDraft(declared)).toBe(declared);
+    const wafer = prep(synthModel(S), wse3, { coresPerLayer: 10_000 });
+    const waferDeclared = withStackDraft({ ...wafer, parameterSet: { ...wafer.parameterSet, speculation: { draft: "llama-3.2-1b", draftTokens: 2, source: "test" } } });
+    expect(waferDeclared.coresPerLayer).toBe(10_000);
   });
 });

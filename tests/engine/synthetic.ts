@@ -23,6 +23,8 @@ export interface Shape {
   readonly intermediate: number;
   readonly vocab: number;
   readonly maxContext?: number;
+  /** a sliding window every layer attends within (default: the whole context) */
+  readonly window?: number;
   readonly moe?: { readonly experts: number; readonly active: number; readonly expertIntermediate: number };
 }
 
@@ -43,7 +45,7 @@ export function synthModel(s: Shape, id = "synthetic"): Model {
   const arch: Architecture = {
     hiddenSize: s.hidden, vocabSize: s.vocab, tiedEmbeddings: false,
     attention: { kind: "gqa", heads: s.heads, kvHeads: s.kvHeads, headDim: s.headDim, bias: false, qkNorm: false, sinks: false },
-    groups: [{ count: s.layers, window: null, ffn }],
+    groups: [{ count: s.layers, window: s.window ?? null, ffn }],
     layers: s.layers, mtpLayers: 0, maxContext: s.maxContext ?? null,
     nativeFormat: { default: "bf16", experts: "bf16" },
   };
