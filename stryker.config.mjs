@@ -5,6 +5,11 @@
 // src/engine on two shared cores), so not part of `npm test`. Reports: out/mutation/<dir>/index.html;
 // a later run retests only mutants whose code or covering tests changed (incremental).
 const dir = process.env.MUTATE ?? "engine";
+// Set here, before Stryker starts its test processes, so every one inherits them: the description
+// cache keys on the validating code's file times, which a mutant does not change (a loader mutant
+// would be read from the cache and survive); property tests run 20 cases each.
+process.env.WAFERSIM_NO_CACHE = "1";
+process.env.PROPERTY_RUNS ??= "20";
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */
 export default {

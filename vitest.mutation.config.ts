@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
  * tests that exercise it. No CLI subprocess tests (a mutant in src/ is not in dist/); for
  * calibration, the method tests on a small references file, not the full 20 s calibration. The
  * engine's tests do not run for calibration mutants, nor the calibration's (which call the engine
- * thousands of times) for engine mutants. Property tests run 20 cases here (PROPERTY_RUNS).
+ * thousands of times) for engine mutants. Environment: see stryker.config.mjs.
  *
  * Stryker needs every test to pass on the unmutated code, and a test that already fails cannot
  * tell a mutant from the original: the tests that fail on today's engine (they state engine bugs,
@@ -32,8 +32,6 @@ export default defineConfig({
     setupFiles: ["tests/setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 120_000,
-    // the description cache keys on the validating code's file times, which a mutant does not change
-    env: { PROPERTY_RUNS: process.env["PROPERTY_RUNS"] ?? "20", WAFERSIM_NO_CACHE: "1" },
     testNamePattern: new RegExp(`^(?!.*(${FAILING_TODAY.map(escape).join("|")}))`),
   },
 });

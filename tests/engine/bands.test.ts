@@ -137,3 +137,51 @@ describe("the spread a prediction's band uses", () => {
     expect(spreadFor(all, own, "prefill")).toBeUndefined();
   });
 });
+
+describe("how fast a band widens with distance (k)", () => {
+  // The method (bands.ts): k maximises the likelihood of every reference's log error e under
+  // N(0, s0^2 + k^2 d^2), d its distance in doublings from the nearest other reference, s0 the root
+  // mean square of its set's errors (at least 1%), on a grid of 61 values from 0 to 0.3. Written out:
+  function kByHand(records: LooRecord[]): number {
+    const es = records.map((r) => e(r.errorPct));
+    const ds = records.map((r, i) => Math.min(...records.filter((_, j) => j !== i).map((o) => distance(r, o))));
+    const s0 = Math.max(0.01, Math.sqrt(es.reduce((s, x) => s + x * x, 0) / es.length));
+    let best = 0;
+    let bestL = Infinity;
+    for (let i = 0; i <= 60; i++) {
+      const k = (i / 60) * 0.3;
+      const l = es.reduce((s, x, j) => s + Math.log(s0 * s0 + k * k * ds[j]! ** 2) + (x * x) / (s0 * s0 + k * k * ds[j]! ** 2), 0);
+      if (l < bestL) { bestL = l; best = k; }
+    }
+    return best;
+  }
+  const setOf = (records: Record<string, LooRecord>): ParameterSet => ({ id: "far", file: "far.yaml", kind: "gpu", hardware: [], software: { id: "far", name: "far", default: false }, values: {}, provenance: { method: "fitted", date: "2026-01-01", leaveOneOut: records } });
+
+  it("grows when the references far from the others miss more", () => {
+    // three close references off by 1-2%, two far ones (3 and 4 doublings away) off by 30-40%
+    const records = { a: rec(1), b: rec(-2, { batch: 2 }), c: rec(1.5, { context: 4096 }), d: rec(30, { params: 64e9 }), e: rec(-40, { chips: 16 }) };
+    const set = setOf(records);
+    const spread = spreadFor([set], set, "decode")!;
+    const k = kByHand(Object.values(records));
+    expect(k).toBeGreaterThan(0);
+    expect(spread.k).toBeWithinRel(k, 1e-12);
+    // the coverage judges each reference by its distance too: sigma^2 = s0^2 + k^2 d^2
+    expect(bandCoverage([{ kind: "gpu", id: "far", records }]).references).toBe(5);
+  });
+
+  it("is 0 when distance does not explain the errors", () => {
+    const records = { a: rec(20), b: rec(-20, { batch: 2 }), c: rec(1, { params: 256e9 }), d: rec(-1, { chips: 64 }) };
+    const set = setOf(records);
+    expect(kByHand(Object.values(records))).toBe(0);
+    expect(spreadFor([set], set, "decode")!.k).toBe(0);
+  });
+
+  it("a far reference is judged by a spread fitted without it: close references alone give k = 0, and its miss stays outside", () => {
+    // a, b, c at the same conditions within 1%; d 5 doublings away and 30% off. Without d, no
+    // distance is left to explain anything (k = 0) and s0 = 1% (the floor): z x 1% = 1.3% < ln 1.3 = 26%
+    const records = { a: rec(1), b: rec(-1), c: rec(0.5), d: rec(30, { params: 256e9 }) };
+    const c = bandCoverage([{ kind: "gpu", id: "w", records }]);
+    expect(c.references).toBe(4);
+    expect(c.outside).toEqual(["d"]);
+  });
+});

@@ -5,6 +5,7 @@ import { attendedPositions } from "../../src/engine/phases/forward.js";
 import { expectedTokensPerStep } from "../../src/engine/phases/speculative.js";
 import { kvBytesPerSequence, profileModel } from "../../src/engine/profile.js";
 import { loadModel } from "../../src/model/load.js";
+import { boundOf, scaleBreakdown, total } from "../../src/engine/types.js";
 
 describe("ops", () => {
   it("ring all-reduce moves 2 (n-1)/n of the message, after a start-up latency; nothing on one device", () => {
@@ -79,5 +80,25 @@ describe("model profile", () => {
     expect(kvBytesPerSequence(profileModel(loadModel("kimi-k2")), 1000)).toBe(1000 * 35136);
     const per = 2 * 8 * 64 * 2; // gpt-oss: K and V, 8 KV heads of 64, bf16 (its attention stays bf16); 18 full + 18 sliding layers
     expect(kvBytesPerSequence(profileModel(loadModel("gpt-oss-120b")), 10_000)).toBe(18 * per * 10_000 + 18 * per * 128);
+  });
+});
+
+describe("what bounds a step", () => {
+  const b = { compute: 1, memory: 2, mesh: 0.5, sync: 0.5, interconnect: 1.9, overhead: 0.5, draft: 0.6 };
+  it.each([
+    // latency is mesh + sync + overhead + draft
+    [b, "latency"],
+    [{ ...b, draft: 0.4 }, "memory"],
+    [{ ...b, interconnect: 2.5 }, "interconnect"],
+    [{ ...b, compute: 3 }, "compute"],
+    // a tie goes to the first named
+    [{ compute: 1, memory: 1, mesh: 0, sync: 0, interconnect: 0, overhead: 0, draft: 0 }, "compute"],
+  ] as const)("%o is %s-bound", (parts, bound) => {
+    expect(boundOf(parts)).toBe(bound);
+  });
+
+  it("a breakdown scaled: every part by the same factor; the parts add up to the total", () => {
+    expect(scaleBreakdown(b, 0.5)).toEqual({ compute: 0.5, memory: 1, mesh: 0.25, sync: 0.25, interconnect: 0.95, overhead: 0.25, draft: 0.3 });
+    expect(total(b)).toBeCloseTo(7, 12);
   });
 });

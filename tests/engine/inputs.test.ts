@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { checkWorkload, predict } from "../../src/engine/predict.js";
-import { defOf, defsOf, getParam, loadParameterSet, parameterSetFor, withParams } from "../../src/engine/parameters.js";
+import { defOf, defsOf, getParam, loadParameterSet, PARAMETER_DEFS, parameterSetFor, withParams } from "../../src/engine/parameters.js";
 import { contextLimitIssue, prepareFrom } from "../../src/engine/prepare.js";
 import { issuesOf } from "../helpers.js";
 import { hardware, lazy, M, prep, S, synthModel } from "./synthetic.js";
@@ -162,5 +162,80 @@ describe("parameter sets", () => {
     expect(defOf("gpu", "hopLatency")).toBeUndefined();
     expect(defsOf("wafer").every((d) => d.kind === "wafer")).toBe(true);
     expect(defsOf("gpu").map((d) => d.name)).toContain("memoryFraction");
+  });
+});
+
+describe("parameter definitions", () => {
+  // Issue 11: each parameter is scoped where its physics lives. The chip and its links (a mesh hop,
+  // a hand-off between wafers or nodes) are hardware; kernels, collective libraries, synchronisation
+  // and host code are the software stack's. Set from sources rather than fitted: the wafer's
+  // all-reduces per layer (WaferLLM's kernels), an InfiniBand hop, and the serving engine's memory
+  // settings. Speculation's acceptance exists only where a stack declares speculation.
+  it("scope, fitting and units as the physics says", () => {
+    const table = PARAMETER_DEFS.map((d) => `${d.kind}.${d.name}: ${d.scope}, ${d.fitted ? "fitted" : "sourced"}, ${d.dim}${d.optional ? ", optional" : ""}`);
+    expect(table).toEqual([
+      "wafer.hopLatency: hardware, fitted, time",
+      "wafer.collectivesPerLayer: software, sourced, count",
+      "wafer.collectiveSync: software, fitted, time",
+      "wafer.sramEfficiency: software, fitted, fraction",
+      "wafer.prefillEfficiency: software, fitted, fraction",
+      "wafer.waferLinkLatency: hardware, fitted, time",
+      "wafer.stepOverhead: software, fitted, time",
+      "wafer.prefillOverhead: software, fitted, time",
+      "wafer.speculationAcceptance: software, fitted, fraction, optional",
+      "gpu.memoryEfficiency: software, fitted, fraction",
+      "gpu.computeEfficiency: software, fitted, fraction",
+      "gpu.allReduceLatency: software, fitted, time",
+      "gpu.stepOverhead: software, fitted, time",
+      "gpu.prefillOverhead: software, fitted, time",
+      "gpu.networkLatency: hardware, sourced, time",
+      "gpu.memoryFraction: software, sourced, fraction",
+      "gpu.runtimeReserve: software, sourced, bytes",
+      "gpu.speculationAcceptance: software, fitted, fraction, optional",
+    ]);
+  });
+
+  it.each(PARAMETER_DEFS.map((d) => [`${d.kind}.${d.name}`, d] as const))("%s: a range with its reason, a description; the loader holds a value to the range and says why", (_id, d) => {
+    const [lo, hi] = d.bounds;
+    expect(lo).toBeGreaterThanOrEqual(0);
+    expect(hi).toBeGreaterThan(lo);
+    // a reason and a description in words, not a placeholder
+    expect(d.why.length, "why").toBeGreaterThan(20);
+    expect(d.doc.length, "doc").toBeGreaterThan(20);
+    const dir = mkdtempSync(join(tmpdir(), "wafersim-def-"));
+    const unitOf = (x: typeof d) => ({ time: " s", bytes: " B", fraction: "", count: "" })[x.dim as "time" | "bytes" | "fraction" | "count"];
+    const unit = unitOf(d);
+    const others = defsOf(d.kind).filter((x) => x.name !== d.name && !x.optional);
+    const line = (x: typeof d, v: number) => `  ${x.name}: {value: "${v}${unitOf(x)}", source: s}\n`;
+    const write = (value: number | undefined) => {
+      const f = join(dir, `${d.name}-${value}.yaml`);
+      const spec = d.optional ? "speculation: {draft: head, draftTokens: 2, source: s}\n" : "";
+      writeFileSync(f, `kind: ${d.kind}\nhardware: [x]\nsoftware: {id: t, name: T, default: false}\nprovenance: {method: derived, date: 2026-01-01}\n${spec}parameters:\n${others.map((x) => line(x, x.bounds[1])).join("")}${value === undefined ? "" : line(d, value)}`);
+      return f;
+    };
+    const atLo = loadParameterSet(write(lo)).values[d.name]!.value;
+    if (lo === 0) expect(atLo).toBe(0);
+    else expect(atLo).toBeWithinRel(lo, 1e-12);
+    expect(loadParameterSet(write(hi)).values[d.name]?.value).toBeWithinRel(hi, 1e-12);
+    const above = issuesOf(() => loadParameterSet(write(hi * 1.5)))[0]!;
+    expect(above).toMatchObject({ path: `parameters.${d.name}.value`, problem: "outside its physical range", got: `${hi * 1.5}${unit}` });
+    expect(above.expected).toBe(`${lo} to ${hi} (SI): ${d.why}`);
+    if (lo > 0) expect(issuesOf(() => loadParameterSet(write(lo / 2)))[0]!.problem).toBe("outside its physical range");
+    expect(issuesOf(() => loadParameterSet(write(undefined)))[0]).toMatchObject({ path: `parameters.${d.name}`, problem: "missing", expected: d.doc });
+  });
+
+  it("a value that is not a number, or a unit of another dimension, is refused with the parser's reason", () => {
+    const dir = mkdtempSync(join(tmpdir(), "wafersim-def-"));
+    const f = join(dir, "bad.yaml");
+    const wafer = defsOf("wafer").filter((x) => !x.optional);
+    const lines = wafer.map((x) => `  ${x.name}: {value: "${x.name === "sramEfficiency" ? "lots" : x.name === "hopLatency" ? "2 GB" : x.bounds[1] + (x.dim === "time" ? " s" : "")}", source: s}\n`).join("");
+    writeFileSync(f, `kind: wafer\nhardware: [x]\nsoftware: {id: t, name: T, default: false}\nprovenance: {method: derived, date: 2026-01-01}\nparameters:\n${lines}`);
+    const issues = issuesOf(() => loadParameterSet(f));
+    expect(issues.find((i) => i.path === "parameters.sramEfficiency.value")).toMatchObject({ problem: "not a number", got: '"lots"' });
+    expect(issues.find((i) => i.path === "parameters.hopLatency.value")!.problem).toMatch(/time/);
+    // the set's own fields: a kind, hardware, the software, provenance
+    writeFileSync(f, `kind: tpu\nhardware: []\nsoftware: {id: t}\nprovenance: {method: guessed, date: 2026-01-01}\nparameters: {}\n`);
+    const paths = issuesOf(() => loadParameterSet(f)).map((i) => i.path);
+    expect(paths).toEqual(expect.arrayContaining(["kind", "hardware", "software.name", "software.default", "provenance.method"]));
   });
 });
