@@ -4,7 +4,8 @@ import { defineConfig } from "vitest/config";
  * The fast test subsets `npm run mutation` (Stryker, stryker.config.mjs) runs against the mutants
  * of one source directory at a time, chosen by MUTATE (engine, model or calibration): the unit
  * tests that exercise it. No CLI subprocess tests (a mutant in src/ is not in dist/); for
- * calibration, the method tests on a small references file, not the full 20 s calibration. The
+ * calibration, the method tests on a small references file and the report and writing tests,
+ * not the full 20 s calibration. The
  * engine's tests do not run for calibration mutants, nor the calibration's (which call the engine
  * thousands of times) for engine mutants. Environment: see stryker.config.mjs.
  *
@@ -21,7 +22,7 @@ export const FAILING_TODAY = [
 const TESTS: Record<string, string[]> = {
   engine: ["tests/engine/**/*.test.ts", "tests/model/**/*.test.ts"],
   model: ["tests/model/**/*.test.ts", "tests/engine/**/*.test.ts"],
-  calibration: ["tests/calibration/method.test.ts"],
+  calibration: ["tests/calibration/method.test.ts", "tests/calibration/report.test.ts"],
 };
 
 const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
