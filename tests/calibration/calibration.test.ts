@@ -1,120 +1,119 @@
+/**
+ * Calibration against every published reference, as `wafersim calibrate` runs it: one refit with
+ * leave-one-out (about 20 s on a shared 2-core machine), run once for this file and shared. The
+ * method on small inputs is method.test.ts; the README's generated section is readme.test.ts.
+ */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
-import { accuracyMarkdown, calibrate, loadReferences, readmeAccuracyBlock, type CalibrationReport } from "../../src/calibration/index.js";
-import { predictCase, priorParams } from "../../src/calibration/calibrate.js";
-import { fitLeastSquares, toFree, toValue } from "../../src/calibration/fit.js";
-import { PARAMETER_DEFS, parameterSets } from "../../src/engine/parameters.js";
+import { parse } from "yaml";
+import { calibrate, loadReferences, TOLERANCE_PCT, type CalibrationReport } from "../../src/calibration/index.js";
+import { REFERENCES_FILE } from "../../src/calibration/references.js";
+import { PARAMETER_DEFS, parameterSetFor, parameterSets, type ParameterSet } from "../../src/engine/parameters.js";
 import { loadHardware } from "../../src/hardware/load.js";
-import { loadModel } from "../../src/model/load.js";
-import { prepareFrom } from "../../src/engine/predict.js";
-import { ROOT } from "../helpers.js";
 
-let stored: CalibrationReport;
-let refit: CalibrationReport;
-// Two calibrations with leave-one-out joint fits: seconds each, not a unit test's milliseconds.
+let report: CalibrationReport;
 beforeAll(() => {
-  stored = calibrate({ refit: false });
-  refit = calibrate({ refit: true });
+  report = calibrate({ refit: true });
 }, 300_000);
 
+const { references } = loadReferences();
+const setOf = (file: string): ParameterSet => parameterSets().find((p) => p.file === file)!;
+/** fitted references per software stack, known before the calibration runs (test titles need them) */
+const fittedPerStack = new Map<string, number>();
+for (const r of references) if (r.fit) fittedPerStack.set(r.conditions.software, (fittedPerStack.get(r.conditions.software) ?? 0) + 1);
+
 describe("references", () => {
-  it("at least 15 fitted references spanning wafer and GPU, each with a source and a justified tolerance", () => {
-    const { references } = loadReferences();
+  it("at least 15 fitted references spanning wafer and GPU, each with a source and the tolerance of its kind unless it states one", () => {
     const fitted = references.filter((r) => r.fit);
     expect(fitted.length).toBeGreaterThanOrEqual(15);
     expect(fitted.some((r) => r.conditions.hardware.startsWith("cerebras"))).toBe(true);
     expect(fitted.some((r) => r.conditions.hardware.startsWith("nvidia"))).toBe(true);
+    const raw = (parse(readFileSync(REFERENCES_FILE, "utf8")) as { references: { id: string; tolerancePct?: number }[] }).references;
     for (const r of references) {
       expect(r.source.length, r.id).toBeGreaterThan(10);
-      expect(r.tolerancePct, r.id).toBeGreaterThan(0);
+      const stated = raw.find((x) => x.id === r.id)!.tolerancePct;
+      // paper 10%, independent 15%, vendor 20%, derived and secondary 25% (models/references/README.md)
+      expect(r.tolerancePct, r.id).toBe(stated ?? { paper: 10, independent: 15, vendor: 20, derived: 25, secondary: 25 }[r.kind]);
     }
   });
 
-  it("every reference is within its tolerance, or is a visible known miss with its reason", () => {
-    for (const r of stored.references) {
+  it("every fitted reference is within its tolerance, or is a known miss that really misses, with its reason", () => {
+    const outside: string[] = [];
+    for (const r of report.references) {
       if (r.knownMiss) {
         // a known miss must really miss: once the model meets it, the annotation has to go
         expect(r.withinTolerance, `${r.id} is marked a known miss but is within tolerance`).toBe(false);
-        expect(r.knownMiss.length).toBeGreaterThan(20);
-      } else {
-        expect(Math.abs(r.errorPct), `${r.id}: ${r.errorPct.toFixed(1)}% against ${r.tolerancePct}%`).toBeLessThanOrEqual(r.tolerancePct);
-      }
+        expect(r.knownMiss.length, r.id).toBeGreaterThan(20);
+      } else if (!r.withinTolerance) outside.push(`${r.id}: ${r.errorPct.toFixed(1)}% against ${r.tolerancePct}%`);
     }
+    expect(outside).toEqual([]);
   });
 
-  it("meets the fit target: MAPE at most 10%", () => {
-    expect(refit.mapePct).toBeLessThanOrEqual(10);
-  });
-
-  // Met since WaferLLM's grid-by-grid figures and one hop latency per chip (2026-11-25: 9.5% over
-  // 45 references; it was 18.8% over 23 with every parameter per stack).
-  it("meets the leave-one-out target: at most 15%", () => {
-    expect(refit.looMapePct).toBeLessThanOrEqual(15);
-  });
-
-  it("parameters of hardware scope take one value across the stacks on the same chips, and only there", () => {
-    const setOf = (file: string) => parameterSets().find((p) => p.file === file)!;
-    const hw = PARAMETER_DEFS.filter((x) => x.fitted && x.scope === "hardware");
-    const wse3 = refit.sets.filter((s) => setOf(s.file).hardware.includes("cerebras-wse3"));
-    const wse2 = refit.sets.find((s) => setOf(s.file).hardware.includes("cerebras-wse2"))!;
-    const gpus = refit.sets.filter((s) => setOf(s.file).kind === "gpu");
-    expect(wse3.length).toBeGreaterThanOrEqual(2);
-    for (const d of hw.filter((x) => x.kind === "wafer")) expect(new Set(wse3.map((s) => s.values[d.name])).size, d.name).toBe(1);
-    for (const d of hw.filter((x) => x.kind === "gpu")) expect(new Set(gpus.map((s) => s.values[d.name])).size, d.name).toBe(1);
-    // WSE-2 and WSE-3 are different chips: their hop latencies are fitted apart
-    expect(wse2.values["hopLatency"]).not.toBe(wse3[0]!.values["hopLatency"]);
-  });
-
-  it("names the fitted parameters no reference of a set depends on, and a set on one wafer cannot identify the wafer hand-off", () => {
-    const waferllm = refit.sets.find((s) => s.id === "waferllm")!;
-    expect(waferllm.unidentified).toContain("waferLinkLatency");
-    expect(waferllm.unidentified).not.toContain("hopLatency");
-    const aug = refit.sets.find((s) => s.id === "cerebras-2024-08")!;
-    expect(aug.unidentified).not.toContain("waferLinkLatency");
-  });
-
-  it("leave-one-out never starts from a fit that saw the left-out reference", () => {
-    // Every fit starts from (and its ridge pulls towards) the prior, which ignores the stored,
-    // fitted values of the parameters it fits: scrambling them changes nothing.
-    for (const set of parameterSets()) {
-      const stored = Object.fromEntries(Object.entries(set.values).map(([k, v]) => [k, v.value]));
-      const scrambled = Object.fromEntries(Object.entries(stored).map(([k, v]) => [k, v * 1.7]));
-      const a = priorParams(set, stored);
-      const b = priorParams(set, scrambled);
-      for (const d of PARAMETER_DEFS.filter((x) => x.kind === set.kind && x.fitted)) expect(b[d.name], `${set.software.id}.${d.name}`).toBe(a[d.name]);
+  it("a reference inside its tolerance only because its kind's tolerance is wide says so: more than a paper's 10% off", () => {
+    const flagged = report.references.filter((r) => r.onlyByWideTolerance);
+    for (const r of flagged) {
+      expect(r.withinTolerance, r.id).toBe(true);
+      expect(Math.abs(r.errorPct), r.id).toBeGreaterThan(TOLERANCE_PCT.paper);
     }
+    // a reference within a paper's 10% is never flagged
+    for (const r of report.references.filter((x) => Math.abs(x.errorPct) <= TOLERANCE_PCT.paper)) expect(r.onlyByWideTolerance, r.id).toBe(false);
+  });
+});
+
+describe("targets", () => {
+  it("meets the pooled fit target: MAPE at most 10%", () => {
+    expect(report.mapePct).toBeLessThanOrEqual(10);
   });
 
-  it("the stored parameters are the fit: refitting does not improve them materially", () => {
-    expect(stored.mapePct).toBeLessThanOrEqual(refit.mapePct + 0.5);
+  it("meets the pooled leave-one-out target: at most 15%", () => {
+    expect(report.looMapePct).toBeLessThanOrEqual(15);
   });
 
-  it("seed figures: a Codex-Spark-class model on WSE-3 above 1,000 tok/s; a GPT-5-class model on GPUs reaches ~65 tok/s", () => {
-    const spark = stored.checks.find((c) => c.id === "codex-spark-decode")!;
-    expect(spark.pass).toBe(true);
-    expect(spark.predicted).toBeGreaterThan(1000);
-    const gpu = stored.checks.find((c) => c.id === "openai-gpu-baseline-speed")!;
-    expect(gpu.pass, gpu.detail).toBe(true);
-    expect(gpu.predicted).toBeWithinRel(65, 0.1);
+  // Issue 11's targets: the default Cerebras stack, and every stack with five or more references.
+  const defaultCerebras = parameterSetFor(loadHardware("cerebras-wse3")).software.id;
+  const targets = [...new Set([defaultCerebras, ...[...fittedPerStack].filter(([, n]) => n >= 5).map(([s]) => s)])];
+  it.each(targets)("%s: leave-one-out MAPE at most 12 percent (issue 11)", (id) => {
+    const s = report.sets.find((x) => x.id === id)!;
+    expect(s.looMapePct, `${id} over ${s.references.length} references`).toBeLessThanOrEqual(12);
+  });
+
+  it("error bands: the share of references inside their own leave-one-out band is the stated 80% within 10 points", () => {
+    const fitted = report.references.filter((r) => r.fitted).length;
+    expect(report.coverage.level).toBe(0.8);
+    expect(report.coverage.references).toBeGreaterThan(fitted / 2);
+    expect(report.coverage.references).toBeLessThanOrEqual(fitted);
+    expect(Math.abs(report.coverage.share - report.coverage.level), `coverage ${(report.coverage.share * 100).toFixed(0)}%`).toBeLessThanOrEqual(0.1);
   });
 });
 
 describe("fitted parameters", () => {
-  it("stay inside their physical bounds, stored and freshly fitted", () => {
-    for (const set of parameterSets()) {
-      for (const [name, v] of Object.entries(set.values)) {
-        const def = PARAMETER_DEFS.find((d) => d.name === name && d.kind === set.kind)!;
-        expect(v.value, `${set.software.id}.${name}`).toBeGreaterThanOrEqual(def.bounds[0]);
-        expect(v.value, `${set.software.id}.${name}`).toBeLessThanOrEqual(def.bounds[1]);
-      }
-    }
-    for (const s of refit.sets) {
+  it("none sits within 2% of a bound of its physical range (a fit pressing on a bound hides missing physics)", () => {
+    expect(report.sets.flatMap((s) => s.atBounds.map((b) => `${s.id}: ${b}`))).toEqual([]);
+  });
+
+  it("parameters of hardware scope take one value across the sets that share the chips (every wafer set shares the mesh)", () => {
+    const hw = PARAMETER_DEFS.filter((d) => d.fitted && d.scope === "hardware");
+    expect(hw.length).toBeGreaterThan(0);
+    const wafers = report.sets.filter((s) => setOf(s.file).kind === "wafer");
+    expect(wafers.length).toBeGreaterThanOrEqual(3);
+    for (const d of hw.filter((x) => x.kind === "wafer")) expect(new Set(wafers.map((s) => s.values[d.name])).size, d.name).toBe(1);
+    // GPU sets share a hardware id with one another (every GPU set lists the A100): one group
+    const gpus = report.sets.filter((s) => setOf(s.file).kind === "gpu");
+    for (const d of hw.filter((x) => x.kind === "gpu")) expect(new Set(gpus.map((s) => s.values[d.name])).size, d.name).toBe(1);
+    // and software-scope parameters are fitted per stack: the wafer stacks do not share theirs
+    expect(new Set(wafers.map((s) => s.values["sramEfficiency"])).size).toBe(wafers.length);
+  });
+
+  it("the stored values are today's fit (to the 4 significant digits they are stored with): run `wafersim calibrate --write` after changing the engine", () => {
+    const stale: string[] = [];
+    for (const s of report.sets) {
+      const stored = setOf(s.file).values;
       for (const [name, v] of Object.entries(s.values)) {
-        const def = PARAMETER_DEFS.find((d) => d.name === name)!;
-        expect(v).toBeGreaterThanOrEqual(def.bounds[0]);
-        expect(v).toBeLessThanOrEqual(def.bounds[1]);
+        const was = stored[name as keyof typeof stored]!.value;
+        if (Math.abs(was - v) > 1e-3 * Math.abs(v)) stale.push(`${s.id}.${name}: stored ${was.toPrecision(4)}, fit ${v.toPrecision(4)}`);
       }
     }
+    expect(stale).toEqual([]);
   });
 
   it("are stored with provenance", () => {
@@ -125,59 +124,10 @@ describe("fitted parameters", () => {
     }
   });
 
-  it("predicting a reference does not read its published value", () => {
-    const { references } = loadReferences();
-    const r = references.find((x) => x.id === "cerebras-llama31-70b-2024-08")!;
-    const prepared = prepareFrom(loadModel(r.conditions.model), loadHardware(r.conditions.hardware), { software: r.conditions.software, chips: 4 });
-    const a = predictCase({ ref: r, prepared }, prepared.params);
-    const b = predictCase({ ref: { ...r, published: r.published * 1000 }, prepared }, prepared.params);
-    expect(b).toBe(a);
-  });
-});
-
-describe("the fitter", () => {
-  it("maps parameters into their bounds and back", () => {
-    for (const b of [{ lo: 0.5e-9, hi: 50e-9 }, { lo: 0, hi: 1 }, { lo: 0.3, hi: 1 }]) {
-      for (const x of [b.lo + (b.hi - b.lo) * 0.1, (b.lo + b.hi) / 2]) expect(toValue(b, toFree(b, x))).toBeWithinRel(x, 1e-6);
-      expect(toValue(b, 50)).toBeLessThanOrEqual(b.hi);
-      expect(toValue(b, -50)).toBeGreaterThanOrEqual(b.lo);
-    }
-  });
-
-  it("recovers known parameters of a synthetic problem (y = a x + b on log error)", () => {
-    // data made from a = 3, b = 0.5; start from a = 1, b = 0.1
-    const xs = [1, 2, 4, 8, 16];
-    const ys = xs.map((x) => 3 * x + 0.5);
-    const fit = fitLeastSquares(([a, b]) => xs.map((x, i) => Math.log((a! * x + b!) / ys[i]!)), [1, 0.1], [{ lo: 0.1, hi: 100 }, { lo: 0, hi: 10 }], { ridge: 0 });
-    expect(fit.values[0]).toBeWithinRel(3, 1e-3);
-    expect(fit.values[1]).toBeWithinRel(0.5, 1e-2);
-  });
-});
-
-describe("README accuracy section", () => {
-  it("is the generated table for the stored parameters, not hand-typed", () => {
-    const block = readmeAccuracyBlock(readFileSync(`${ROOT}README.md`, "utf8"));
-    expect(block, "README.md has no accuracy block: run `wafersim calibrate --write`").toBeDefined();
-    expect(block).toBe(accuracyMarkdown(stored));
-  });
-});
-
-describe("a reference whose conditions the engine refuses", () => {
-  it("is reported against the references file and the reference's condition, not a command-line flag", async () => {
-    const { mkdtempSync, writeFileSync } = await import("node:fs");
-    const { tmpdir } = await import("node:os");
-    const { join } = await import("node:path");
-    const { issuesOf } = await import("../helpers.js");
-    const f = join(mkdtempSync(join(tmpdir(), "wafersim-refs-")), "figures.yaml");
-    writeFileSync(f, [
-      "references:",
-      "  - {id: gpu-with-grid, metric: decode.tokensPerSecondPerUser, published: 100, kind: paper, date: 2025-07, source: test, conditions: {model: llama-3.1-8b, hardware: nvidia-h100-sxm, software: tensorrt-llm, batch: 1, promptTokens: 10, outputTokens: 10, coresPerLayer: 100}, fit: true}",
-      "checks: []",
-      "",
-    ].join("\n"));
-    const issues = issuesOf(() => calibrate({ refit: false, file: f }));
-    expect(issues[0]!.file).toBe(f);
-    expect(issues[0]!.path).toBe("gpu-with-grid.conditions.coresPerLayer");
-    expect(issues[0]!.got).toBe("100");
+  it("seed figures: a Codex-Spark-class model on WSE-3 above 1,000 tok/s; a GPT-5-class model on GPUs faster than OpenAI's ~65 tok/s at batch 1 and slower at the largest batch", () => {
+    const spark = report.checks.find((c) => c.id === "codex-spark-decode")!;
+    expect(spark.predicted).toBeGreaterThan(1000);
+    // "reachable": the check's own search then finds a batch near 65 tok/s; only its ends are asserted
+    expect(report.checks.find((c) => c.id === "openai-gpu-baseline-speed")!.pass).toBe(true);
   });
 });

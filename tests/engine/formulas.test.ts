@@ -1,29 +1,26 @@
 import { describe, expect, it } from "vitest";
-import { allReduceSeconds, linkSeconds, meshCollectiveHops } from "../../src/engine/ops/collectives.js";
-import { expectedExpertsTouched, roofline } from "../../src/engine/ops/roofline.js";
+import { allReduceLatency, allReduceTransfer, meshCollectiveHops } from "../../src/engine/ops/collectives.js";
+import { expectedExpertsTouched } from "../../src/engine/ops/roofline.js";
 import { attendedPositions } from "../../src/engine/phases/forward.js";
 import { expectedTokensPerStep } from "../../src/engine/phases/speculative.js";
 import { kvBytesPerSequence, profileModel } from "../../src/engine/profile.js";
 import { loadModel } from "../../src/model/load.js";
+import { boundOf, scaleBreakdown, total } from "../../src/engine/types.js";
 
 describe("ops", () => {
-  it("roofline takes the larger side and names it", () => {
-    // 16 GB at 3.2 TB/s = 5 ms; 16 GFLOP at 1 PFLOP/s = 16 us
-    expect(roofline(16e9, 16e9, 3.2e12, 1e15)).toMatchObject({ seconds: 5e-3, bound: "memory" });
-    // 1 MB at 1 TB/s = 1 us; 1 TFLOP at 100 TFLOP/s = 10 ms
-    expect(roofline(1e6, 1e12, 1e12, 1e14)).toMatchObject({ seconds: 1e-2, bound: "compute" });
-  });
-
-  it("ring all-reduce moves 2 (n-1)/n of the message", () => {
+  it("ring all-reduce moves 2 (n-1)/n of the message, after a start-up latency; nothing on one device", () => {
     // 8 GPUs, 1 MB at 100 GB/s: 2 x 7/8 x 1e6 / 1e11 = 17.5 us, plus 5 us start-up
-    expect(allReduceSeconds(1e6, 8, 1e11, 5e-6)).toEqual({ latency: 5e-6, transfer: 17.5e-6 });
-    expect(allReduceSeconds(1e6, 1, 1e11, 5e-6)).toEqual({ latency: 0, transfer: 0 });
+    expect(allReduceTransfer(1e6, 8, 1e11)).toBeWithinRel(17.5e-6, 1e-12);
+    expect(allReduceLatency(8, 5e-6)).toBe(5e-6);
+    // 2 GPUs: 2 x 1/2 = the whole message once
+    expect(allReduceTransfer(1e6, 2, 1e11)).toBeWithinRel(10e-6, 1e-12);
+    expect(allReduceTransfer(1e6, 1, 1e11)).toBe(0);
+    expect(allReduceLatency(1, 5e-6)).toBe(0);
   });
 
   it("an all-reduce's critical path crosses the region's side once (K-tree root in the middle)", () => {
     // a 100 x 100 region: 50 hops in to the root, 50 back out (WaferLLM 6.1: "N hops")
     expect(meshCollectiveHops(10_000)).toBe(100);
-    expect(linkSeconds(150e9, 150e9, 1e-6)).toEqual({ latency: 1e-6, transfer: 1 });
   });
 
   it.each([
@@ -83,5 +80,25 @@ describe("model profile", () => {
     expect(kvBytesPerSequence(profileModel(loadModel("kimi-k2")), 1000)).toBe(1000 * 35136);
     const per = 2 * 8 * 64 * 2; // gpt-oss: K and V, 8 KV heads of 64, bf16 (its attention stays bf16); 18 full + 18 sliding layers
     expect(kvBytesPerSequence(profileModel(loadModel("gpt-oss-120b")), 10_000)).toBe(18 * per * 10_000 + 18 * per * 128);
+  });
+});
+
+describe("what bounds a step", () => {
+  const b = { compute: 1, memory: 2, mesh: 0.5, sync: 0.5, interconnect: 1.9, overhead: 0.5, draft: 0.6 };
+  it.each([
+    // latency is mesh + sync + overhead + draft
+    [b, "latency"],
+    [{ ...b, draft: 0.4 }, "memory"],
+    [{ ...b, interconnect: 2.5 }, "interconnect"],
+    [{ ...b, compute: 3 }, "compute"],
+    // a tie goes to the first named
+    [{ compute: 1, memory: 1, mesh: 0, sync: 0, interconnect: 0, overhead: 0, draft: 0 }, "compute"],
+  ] as const)("%o is %s-bound", (parts, bound) => {
+    expect(boundOf(parts)).toBe(bound);
+  });
+
+  it("a breakdown scaled: every part by the same factor; the parts add up to the total", () => {
+    expect(scaleBreakdown(b, 0.5)).toEqual({ compute: 0.5, memory: 1, mesh: 0.25, sync: 0.25, interconnect: 0.95, overhead: 0.25, draft: 0.3 });
+    expect(total(b)).toBeCloseTo(7, 12);
   });
 });

@@ -1,67 +1,54 @@
 import { describe, expect, it } from "vitest";
-import { InputError, evaluate, loadHardware, loadModel, prepareFrom } from "../../src/index.js";
+import { loadHardware, loadModel, prepareFrom } from "../../src/index.js";
 import { LeanEvaluator, M, BOUNDS } from "../../src/scenario/fast.js";
+import { counts, GPU, hardware, prep, S, synthModel } from "../engine/synthetic.js";
 
-// The sweep path must give the full Prediction's figures exactly: same physics, same order.
-const cases = [
-  { name: "wafer, auto chips", model: "llama-3.1-70b", hw: "cerebras-wse3", opts: {} },
-  { name: "wafer, 8 chips asked", model: "llama-3.1-8b", hw: "cerebras-wse3", opts: { chips: 8 } },
-  { name: "GPU, 8 x H200", model: "llama-3.1-70b", hw: "nvidia-h200", opts: { chips: 8 } },
-  { name: "GPU MoE, auto", model: "gpt-oss-120b", hw: "nvidia-b200", opts: {} },
-  { name: "GPU, fp8", model: "llama-3.1-70b", hw: "nvidia-h100-sxm", opts: { precision: "fp8" as const } },
-  // MLA: every tensor-parallel rank holds the latent KV, so the layout changes what it must hold
-  { name: "GPU MLA, auto (KV copies per rank)", model: "kimi-k2", hw: "nvidia-h200", opts: {} },
-] as const;
-
-describe("LeanEvaluator equals evaluate()", () => {
-  it.each(cases)("$name", ({ model, hw, opts }) => {
-    const pr = prepareFrom(loadModel(model), loadHardware(hw), opts);
-    const lean = new LeanEvaluator(pr);
+// The sweep path reads the engine's one evaluation path (a Plan) into columns: each column is
+// checked against a hand calculation on a synthetic model (tests/engine/synthetic.ts), not against
+// evaluate(), which reads the same plan.
+describe("LeanEvaluator's columns", () => {
+  it("a memory-bound GPU point by hand: time per token, speeds, prefill, request time, memory, roofline", () => {
+    const c = counts(S);
+    const h100 = hardware("nvidia-h100-sxm");
+    const pr = prep(synthModel(S), h100);
     const out = new Float64Array(12);
-    for (const batch of [1, 3, 16, 64]) {
-      for (const prompt of [1, 1000, 8192, 65536]) {
-        for (const output of [1, 256]) {
-          for (const spec of [undefined, { draftTokens: 4, acceptance: 0.7 }]) {
-            const note = lean.evaluate(batch, prompt, output, spec?.draftTokens ?? 0, spec?.acceptance ?? 0, out);
-            let p;
-            try {
-              p = evaluate(pr, { batch, promptTokens: prompt, outputTokens: output }, spec);
-            } catch (err) {
-              // evaluate() refuses a point the chips asked for cannot hold; the sweep notes it.
-              expect(err).toBeInstanceOf(InputError);
-              expect(note).toMatch(/cannot hold/);
-              continue;
-            }
-            expect(note).toBe("");
-            expect(out[M.tps]).toBe(p.decode.tokensPerSecondPerUser);
-            expect(out[M.tpot]).toBe(p.decode.timePerOutputTokenSeconds);
-            expect(out[M.aggregate]).toBe(p.decode.aggregateTokensPerSecond);
-            expect(out[M.roofline]).toBe(p.decode.rooflineTokensPerSecondPerUser);
-            expect(BOUNDS[out[M.bound]!]).toBe(p.decode.bound);
-            expect(out[M.prefill]).toBe(p.prefill.seconds);
-            expect(out[M.ttft]).toBe(p.ttftSeconds);
-            expect(out[M.request]).toBe(p.requestSeconds);
-            expect(out[M.chips]).toBe(p.hardware.chips);
-            expect(out[M.needed]).toBe(p.memory.neededBytes);
-            expect(out[M.fits] === 1).toBe(p.memory.fits);
-          }
-        }
-      }
-    }
+    const [batch, P, O] = [2, 1024, 256];
+    expect(new LeanEvaluator(pr).evaluate(batch, P, O, 0, 0, out)).toBe("");
+    const bw = h100.memory.bandwidth.value * GPU.memoryEfficiency;
+    const peak = h100.compute.bf16.value * GPU.computeEfficiency;
+    const ctx = P + O / 2;
+    // decode at batch 2 on one H100: the weights once, both users' KV, the head; plus the step overhead
+    const tpot = (S.layers * (c.fixedBytes + batch * (ctx + 1) * c.kvBytesPerToken) + c.headBytes) / bw + GPU.stepOverhead;
+    expect(out[M.tpot]).toBeWithinRel(tpot, 1e-9);
+    expect(out[M.tps]).toBeWithinRel(1 / tpot, 1e-9);
+    expect(out[M.aggregate]).toBeWithinRel(batch / tpot, 1e-9);
+    expect(BOUNDS[out[M.bound]!]).toBe("memory");
+    // prefill of both prompts: each op on its roofline, plus the step's and the prefill's overheads
+    const layer = Math.max(c.fixedBytes / bw, (batch * P * c.matmulFlops) / peak) + Math.max((batch * P * c.kvBytesPerToken) / bw, (batch * ((P * (P + 1)) / 2) * c.attnFlopsPerPosition) / peak);
+    const prefill = S.layers * layer + Math.max(c.headBytes / bw, (batch * c.headFlops) / peak) + GPU.stepOverhead + GPU.prefillOverhead;
+    expect(out[M.prefill]).toBeWithinRel(prefill, 1e-9);
+    expect(out[M.ttft]).toBeWithinRel(prefill, 1e-9);
+    expect(out[M.request]).toBeWithinRel(prefill + (O - 1) * tpot, 1e-9);
+    // one GPU: 617.6 M weights in bf16, the runtime reserve, both users' KV at P + O
+    expect(out[M.chips]).toBe(1);
+    expect(out[M.needed]).toBeWithinRel(2 * 617_646_080 + GPU.runtimeReserve + batch * S.layers * c.kvBytesPerToken * (P + O), 1e-9);
+    expect(out[M.fits]).toBe(1);
+    expect(out[M.params]).toBe(617_646_080);
+    // per-user ceiling: 3.35 TB/s over the weights a step reads and its 2 users' KV at the mid context, 2 users a step
+    expect(out[M.roofline]).toBeWithinRel(h100.memory.bandwidth.value / (S.layers * c.fixedBytes + c.headBytes + batch * S.layers * c.kvBytesPerToken * ctx), 1e-9);
   });
 
-  it("reuses placements only where place() would choose the same (descending and ascending needs)", () => {
-    const pr = prepareFrom(loadModel("llama-3.1-70b"), loadHardware("cerebras-wse3"), {});
+  it("speculation goes through: tokens per step (1 - a^(k+1)) / (1 - a) divide the step", () => {
+    const pr = prep(synthModel(S), hardware("nvidia-h100-sxm"));
+    const plain = new Float64Array(12);
+    const spec = new Float64Array(12);
     const lean = new LeanEvaluator(pr);
-    const out = new Float64Array(12);
-    const batches = [64, 1, 32, 2, 16, 4, 8, 48, 24, 12];
-    for (const b of batches) {
-      // 130,816 + 256 output tokens fill Llama 3.1's 131,072-token window
-      for (const prompt of [130816, 1024, 65536, 4096]) {
-        lean.evaluate(b, prompt, 256, 0, 0, out);
-        expect(out[M.chips]).toBe(evaluate(pr, { batch: b, promptTokens: prompt, outputTokens: 256 }).hardware.chips);
-      }
-    }
+    lean.evaluate(1, 1000, 200, 0, 0, plain);
+    lean.evaluate(1, 1000, 200, 4, 0.8, spec);
+    // a verify step of 5 tokens reads the weights once: close to a plain step, plus 4 draft-head steps,
+    // over 3.36 tokens: faster than plain, slower than plain / 3.36
+    expect(spec[M.tpot]).toBeLessThan(plain[M.tpot]!);
+    expect(spec[M.tpot]).toBeGreaterThan(plain[M.tpot]! / ((1 - 0.8 ** 5) / 0.2));
   });
 
   it("a point beyond the model's context window is a note, not an exception", () => {

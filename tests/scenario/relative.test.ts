@@ -4,10 +4,10 @@ import { join } from "node:path";
 import { issuesOfAsync } from "../helpers.js";
 import { describe, expect, it } from "vitest";
 import { InputError } from "../../src/index.js";
+import { getParam } from "../../src/engine/parameters.js";
 import { loadScenario } from "../../src/scenario/load.js";
 import { makePlan } from "../../src/scenario/plan.js";
 import { scenarioJsonSchema } from "../../src/scenario/schema.js";
-import type { Params } from "../../src/engine/parameters.js";
 
 function file(text: string): string {
   const d = mkdtempSync(join(tmpdir(), "wafersim-relative-"));
@@ -29,11 +29,10 @@ async function prepared(text: string) {
 
 describe("relative overrides: x<factor> times the deployment's own value", () => {
   it("parameters.hopLatency: x0.5 is half the fitted value, whatever it is", async () => {
-    const hop = (p: { params: Params }) => (p.params.kind === "wafer" ? p.params.hopLatency : NaN);
-    const fitted = hop(await prepared(BASE));
+    const fitted = getParam((await prepared(BASE)).params, "hopLatency")!;
     const half = await prepared(`${BASE}parameters.hopLatency: x0.5\n`);
     // x0.5: exactly half of the value in models/params (a multiplication by 0.5 is exact in binary)
-    expect(hop(half)).toBe(fitted * 0.5);
+    expect(getParam(half.params, "hopLatency")).toBe(fitted * 0.5);
     expect(half.parameterSet.values["hopLatency"]!.text).toMatch(/^x0\.5 of /);
   });
 

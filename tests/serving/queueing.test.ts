@@ -9,8 +9,8 @@ import { simulate, type SimConfig } from "../../src/serving/simulate.js";
  * at a time: the simulator becomes a textbook queue whose service time is whatever the injected
  * pass model says (constant: M/D/1; exponential: M/M/c).
  */
-// The pass model is injected, so the engine fields (prepared, machine) are never read.
-const FAKE = { hardwareKind: "gpu", chips: 1, tensorParallel: 1, pipelineStages: 1, pipelineSlots: 1, kvBytesPerToken: 1, kvPoolBytes: 1e9, layout: "test" } as unknown as Deployment;
+// The injected pass model stands in for the engine, so the deployment has no prepared model or machine.
+const FAKE = { hardwareKind: "gpu", chips: 1, tensorParallel: 1, pipelineStages: 1, pipelineSlots: 1, kvBytesPerToken: 1, kvPoolBytes: 1e9, layout: "test" } as Omit<Deployment, "prepared" | "machine"> as Deployment;
 
 function queue(passSeconds: SimConfig["passSeconds"], rate: number, servers: number, requests: number, seed: number) {
   return simulate({

@@ -1,21 +1,27 @@
-import { describe, expect, it } from "vitest";
-import { add, bytes, bytesPerSecond, seconds, transferTime, type Seconds } from "../../src/units/quantity.js";
+import { describe, expectTypeOf, it } from "vitest";
+import type { Bytes, BytesPerSecond, Quantity, Seconds } from "../../src/index.js";
 
+// The branded quantity types are public API (src/index.ts). The helpers beside them in
+// src/units/quantity.ts (add, transferTime, ...) are called by no source, so they are not tested.
+// Type-level: `npm test` runs tsc --noEmit over tests/ first, and an @ts-expect-error that is not
+// an error (units mixed without complaint) fails it; expectTypeOf is checked by tsc too.
 describe("branded quantities", () => {
-  it("adds like units and derives time from bytes and bandwidth", () => {
-    const t = add(seconds(1), seconds(2));
-    expect(t).toBe(3);
-    // 16.06 GB at 3.35 TB/s = 4.794 ms
-    expect(transferTime(bytes(16.06e9), bytesPerSecond(3.35e12))).toBeWithinRel(16.06e9 / 3.35e12, 1e-12);
+  it("do not mix: seconds are not bytes, and a plain number is neither", () => {
+    expectTypeOf<Bytes>().not.toEqualTypeOf<Seconds>();
+    expectTypeOf<Seconds>().not.toMatchTypeOf<Bytes>();
+    expectTypeOf<BytesPerSecond>().not.toMatchTypeOf<Bytes>();
+    expectTypeOf<number>().not.toMatchTypeOf<Seconds>();
+    // a quantity is still a number for arithmetic
+    expectTypeOf<Seconds>().toMatchTypeOf<number>();
+    expectTypeOf<Quantity<"s">>().toEqualTypeOf<Seconds>();
   });
 
-  it("does not compile when seconds are added to bytes", () => {
-    // @ts-expect-error Seconds + Bytes is a unit error
-    add(seconds(1), bytes(1));
-    // @ts-expect-error a plain number is not Seconds
-    const s: Seconds = 1.5;
+  it("a Bytes value cannot be assigned where Seconds are expected", () => {
+    const asSeconds = (s: Seconds): Seconds => s;
     // @ts-expect-error bytes are not seconds
-    const t: Seconds = bytes(3);
-    expect([s, t]).toHaveLength(2);
+    expectTypeOf(asSeconds).toBeCallableWith(0 as Bytes);
+    // @ts-expect-error a plain number is not Seconds
+    expectTypeOf(asSeconds).toBeCallableWith(1.5);
+    expectTypeOf(asSeconds).toBeCallableWith(0 as Seconds);
   });
 });

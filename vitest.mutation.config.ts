@@ -1,0 +1,38 @@
+import { defineConfig } from "vitest/config";
+
+/**
+ * The fast test subsets `npm run mutation` (Stryker, stryker.config.mjs) runs against the mutants
+ * of one source directory at a time, chosen by MUTATE (engine, model or calibration): the unit
+ * tests that exercise it. No CLI subprocess tests (a mutant in src/ is not in dist/); for
+ * calibration, the method tests on a small references file and the report and writing tests,
+ * not the full 20 s calibration. The
+ * engine's tests do not run for calibration mutants, nor the calibration's (which call the engine
+ * thousands of times) for engine mutants. Environment: see stryker.config.mjs.
+ *
+ * Stryker needs every test to pass on the unmutated code, and a test that already fails cannot
+ * tell a mutant from the original: the tests that fail on today's engine (they state engine bugs,
+ * see the README's "Mutation testing") are left out by name until they pass.
+ */
+export const FAILING_TODAY = [
+  "at batch 1, one more chip never lowers decode tokens/s per user",
+  "aggregate throughput never falls as the batch grows when replicas share it unevenly",
+  "a metric's band names only the assumed parameters that move it",
+];
+
+const TESTS: Record<string, string[]> = {
+  engine: ["tests/engine/**/*.test.ts", "tests/model/**/*.test.ts"],
+  model: ["tests/model/**/*.test.ts", "tests/engine/**/*.test.ts"],
+  calibration: ["tests/calibration/method.test.ts", "tests/calibration/report.test.ts"],
+};
+
+const escape = (s: string) => s.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
+
+export default defineConfig({
+  test: {
+    include: TESTS[process.env["MUTATE"] ?? ""] ?? [...new Set(Object.values(TESTS).flat())],
+    setupFiles: ["tests/setup.ts"],
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+    testNamePattern: new RegExp(`^(?!.*(${FAILING_TODAY.map(escape).join("|")}))`),
+  },
+});
