@@ -75,6 +75,9 @@ export class Plan {
   private readonly regionCurves = new Map<number, { a0: number; a1: number; b: number }>();
   /** the same deployment without chips asked, built once: the chips a point that does not fit would need */
   private auto: Plan | undefined;
+  /** the decode step time of the candidate layout requestSeconds last timed */
+  private candidateTpot = 0;
+  private readonly bestSoFar = { tpot: Infinity, request: Infinity, chips: Infinity };
   readonly point: Point;
   private readonly layout: { -readonly [K in keyof Layout]: Layout[K] } = { chips: 0, replicas: 1, tensorParallel: 1, pipelineStages: 1, regionCores: 0, pipelineSlots: 1, usersPerReplica: 1, idleChips: 0 };
   private readonly memory: MutableMemory = newMemory();
@@ -187,7 +190,22 @@ export class Plan {
     const l = this.last;
     const tpot = this.pass(m, this.pr.profile, users, 1, decodeContext, 1, resetAcc(this.scratch));
     const prefill = this.pass(m, this.pr.profile, users, l.prompt, 0, 1, resetAcc(this.scratch));
+    this.candidateTpot = tpot;
     return prefill + (l.output - 1) * tpot;
+  }
+
+  /**
+   * Whether a candidate layout serves better than the best so far: a faster decode step first
+   * (tokens per second per user, what a user watches), then a shorter request (its prefill),
+   * then fewer chips. Candidates for more chips include every layout of fewer (the spare chips
+   * idle), so more chips never decode slower.
+   */
+  private better(tpot: number, request: number, chips: number, best: { tpot: number; request: number; chips: number }): boolean {
+    if (tpot < best.tpot * (1 - 1e-9)) return true;
+    if (tpot > best.tpot * (1 + 1e-9)) return false;
+    if (request < best.request * (1 - 1e-9)) return true;
+    if (request > best.request * (1 + 1e-9)) return false;
+    return chips < best.chips;
   }
 
   /** Chooses the layout for this point into `this.point`; returns "" or why it cannot run. */
@@ -222,7 +240,7 @@ export class Plan {
     const widths = this.widths;
     const asked = pr.chipsAsked;
     const frac = pr.memoryFraction ?? params.memoryFraction;
-    let bestT = Infinity;
+    this.bestSoFar.tpot = this.bestSoFar.request = this.bestSoFar.chips = Infinity;
     let bestTp = 0;
     let bestPp = 0;
     let bestReplicas = 1;
@@ -249,8 +267,10 @@ export class Plan {
           return this.setGpu(tp, pp, 1, users, memory, undefined);
         }
         const t = this.requestSeconds(this.gpuMachineOf(tp, pp), users, decodeContext);
-        if (t < bestT * (1 - 1e-9) || (t <= bestT * (1 + 1e-9) && n * replicas < bestTp * bestPp * bestReplicas)) {
-          bestT = t; bestTp = tp; bestPp = pp; bestReplicas = replicas; bestUsers = users; bestMemory = memory;
+        const b = this.bestSoFar;
+        if (this.better(this.candidateTpot, t, n * replicas, b)) {
+          b.tpot = this.candidateTpot; b.request = t; b.chips = n * replicas;
+          bestTp = tp; bestPp = pp; bestReplicas = replicas; bestUsers = users; bestMemory = memory;
         }
         break; // more stages than the fewest that fit only add hand-offs
       }
@@ -352,7 +372,7 @@ export class Plan {
     }
     // Replica counts worth trying: powers of two up to the users, and the most the chips hold;
     // for each, wafers from the fewest until every layer has its best region.
-    let bestT = Infinity;
+    this.bestSoFar.tpot = this.bestSoFar.request = this.bestSoFar.chips = Infinity;
     let bestW = 0;
     let bestR = 0;
     let bestReplicas = 1;
@@ -368,8 +388,10 @@ export class Plan {
         if (rmax < rmin || weights + users * kvPerUser > w * cap) continue;
         const r = this.bestRegion(w, rmin, rmax, users, decodeContext);
         const t = this.requestSeconds(this.waferMachineOf(w, r, p.layers), users, decodeContext);
-        if (t < bestT * (1 - 1e-9) || (t <= bestT * (1 + 1e-9) && w * replicas < bestW * bestReplicas)) {
-          bestT = t; bestW = w; bestR = r; bestReplicas = replicas; bestUsers = users;
+        const b = this.bestSoFar;
+        if (this.better(this.candidateTpot, t, w * replicas, b)) {
+          b.tpot = this.candidateTpot; b.request = t; b.chips = w * replicas;
+          bestW = w; bestR = r; bestReplicas = replicas; bestUsers = users;
         }
         // More wafers help only until every layer has its best region: stop there.
         if (rmax >= this.optimalRegion(w, users, decodeContext)) break;
