@@ -33,6 +33,11 @@ export interface Point {
   tokensPerStep: number;
   /** seconds per output token of the same deployment without speculation (NaN when not speculating) */
   tpotPlain: number;
+  /**
+   * decode tokens per second of every user together: replicas that share the batch unevenly
+   * (21 users on 2: 11 and 10) each run at their own users' speed; tpot is the fuller one's
+   */
+  aggregate: number;
   prefillSeconds: number;
   /** the context at which the average decode step is taken: P + floor(O / 2) */
   decodeContext: number;
@@ -89,7 +94,7 @@ export class Plan {
     const empty: Memory = { weightBytes: 0, kvCacheBytes: 0, activationBytes: 0, neededBytes: 0, capacityBytes: 0, usableBytes: 0, kvPoolBytes: 0, fits: false };
     const layout: Layout = { chips: 0, replicas: 1, tensorParallel: 1, pipelineStages: 1, regionCores: 0, pipelineSlots: 1, usersPerReplica: 1, idleChips: 0 };
     this.point = {
-      why: "", fewestChips: undefined, layout, memory: empty, machine: undefined as unknown as Machine, tpot: NaN, tokensPerStep: 1, tpotPlain: NaN,
+      why: "", fewestChips: undefined, layout, memory: empty, machine: undefined as unknown as Machine, tpot: NaN, tokensPerStep: 1, tpotPlain: NaN, aggregate: NaN,
       prefillSeconds: NaN, decodeContext: 0, roofline: NaN, decode: newAcc(), prefill: newAcc(),
     };
   }
@@ -149,6 +154,14 @@ export class Plan {
       pt.tokensPerStep = 1;
       pt.tpot = this.pass(m, this.pr.profile, users, 1, decodeContext, 1, dec);
       pt.tpotPlain = NaN;
+    }
+    pt.aggregate = batch / pt.tpot;
+    const replicas = pt.layout.replicas;
+    const fewer = users - 1;
+    const fuller = batch - replicas * fewer;
+    if (!speculating && replicas > 1 && fuller < replicas && fewer > 0) {
+      const t = this.pass(m, this.pr.profile, fewer, 1, decodeContext, 1, resetAcc(this.scratch));
+      pt.aggregate = (fuller * users) / pt.tpot + ((replicas - fuller) * fewer) / t;
     }
     const pre = resetAcc(pt.prefill);
     pt.prefillSeconds = this.pass(m, this.pr.profile, users, promptTokens - cachedTokens, cachedTokens, 1, pre);

@@ -179,7 +179,8 @@ function uncertaintyOf(pr: Prepared, w: Workload, pt: Point, assumed: readonly A
     const t = bandOf(pt.tpot, where, dec, tpotAssumed);
     out["decode.timePerOutputTokenSeconds"] = t;
     out["decode.tokensPerSecondPerUser"] = { ...t, low: 1 / t.high, high: 1 / t.low };
-    out["decode.aggregateTokensPerSecond"] = { ...t, low: w.batch / t.high, high: w.batch / t.low };
+    // the aggregate moves with the time per token: its band scales the same way
+    out["decode.aggregateTokensPerSecond"] = { ...t, low: (pt.aggregate * pt.tpot) / t.high, high: (pt.aggregate * pt.tpot) / t.low };
   }
   if (pre) {
     const b = bandOf(pt.prefillSeconds, where, pre, preAssumed);
@@ -259,7 +260,7 @@ export function evaluate(pr: Prepared, w: Workload, spec?: Speculation): Predict
     decode: {
       tokensPerSecondPerUser: 1 / tpot,
       timePerOutputTokenSeconds: tpot,
-      aggregateTokensPerSecond: w.batch / tpot,
+      aggregateTokensPerSecond: pt.aggregate,
       bound: boundOf(decode),
       rooflineTokensPerSecondPerUser: roofline,
     },

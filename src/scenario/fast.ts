@@ -60,7 +60,7 @@ export class LeanEvaluator {
     out[M.chips] = pt.layout.chips;
     out[M.tps] = 1 / tpot;
     out[M.tpot] = tpot;
-    out[M.aggregate] = batch / tpot;
+    out[M.aggregate] = pt.aggregate;
     out[M.roofline] = pt.roofline;
     out[M.bound] = BOUNDS.indexOf(boundOf(pt.decode));
     out[M.prefill] = pt.prefillSeconds;
