@@ -45,7 +45,7 @@ function at(pr: Prepared, w: W, spec?: { draftTokens: number; acceptance: number
   if (pt.why !== "") return undefined;
   return {
     tpot: pt.tpot, prefill: pt.prefillSeconds, request: pt.prefillSeconds + (w.outputTokens - 1) * pt.tpot,
-    aggregate: w.batch / pt.tpot, layout: shapeOf(pt.layout), chips: pt.layout.chips,
+    aggregate: pt.aggregate, layout: shapeOf(pt.layout), chips: pt.layout.chips,
   };
 }
 

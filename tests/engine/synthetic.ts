@@ -89,11 +89,11 @@ export function counts(s: Shape) {
 /** Parameters set by the test (none from a calibration), each a round figure inside its range. */
 export const WAFER: Omit<WaferParams, "kind" | "speculationAcceptance"> = {
   hopLatency: 2e-9, collectivesPerLayer: 4, collectiveSync: 200e-9, sramEfficiency: 0.5, prefillEfficiency: 0.25,
-  waferLinkLatency: 5e-6, stepOverhead: 20e-6, prefillOverhead: 50e-6,
+  waferLinkLatency: 5e-6, stepOverhead: 20e-6, prefillOverhead: 50e-6, draftOverhead: 2e-6,
 };
 
 export const GPU: Omit<GpuParams, "kind" | "speculationAcceptance"> = {
-  memoryEfficiency: 0.8, computeEfficiency: 0.5, allReduceLatency: 10e-6, stepOverhead: 100e-6, prefillOverhead: 1e-3,
+  memoryEfficiency: 0.8, computeEfficiency: 0.5, lowPrecisionEfficiency: 0.4, allReduceLatency: 10e-6, stepOverhead: 100e-6, prefillOverhead: 1e-3, draftOverhead: 50e-6,
   networkLatency: 20e-6, memoryFraction: 0.9, runtimeReserve: 4e9,
 };
 
