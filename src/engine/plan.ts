@@ -457,7 +457,8 @@ export class Plan {
       const at = (ctx: number) => {
         const acc = resetAcc(this.scratch);
         this.pass(m, this.pr.profile, users, 1, ctx, 1, acc);
-        return { a: (acc.compute + acc.memory) * rmax, b: acc.mesh / Math.sqrt(rmax) };
+        // the parts that follow the region: a dense sub-region of its own size (sliced MoE) does not
+        return { a: (acc.compute + acc.memory - acc.subWork) * rmax, b: (acc.mesh - acc.subMesh) / Math.sqrt(rmax) };
       };
       const lo = at(0);
       const hi = at(REGION_PROBE_CONTEXT);

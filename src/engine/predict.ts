@@ -173,8 +173,10 @@ function uncertaintyOf(pr: Prepared, w: Workload, pt: Point, assumed: readonly A
   const out: Record<string, Band> = {};
   const lo = (xs: readonly number[]) => Math.min(...xs);
   const hi = (xs: readonly number[]) => Math.max(...xs);
-  const tpotAssumed = assumed.map((a) => ({ name: a.name, low: lo(a.tpot), high: hi(a.tpot) }));
-  const preAssumed = assumed.map((a) => ({ name: a.name, low: lo(a.prefill), high: hi(a.prefill) }));
+  // each metric names only the assumed parameters that move it by more than 1% over their range
+  const moves = (xs: readonly number[], v: number) => xs.some((x) => Math.abs(x / v - 1) > 0.01);
+  const tpotAssumed = assumed.filter((a) => moves(a.tpot, pt.tpot)).map((a) => ({ name: a.name, low: lo(a.tpot), high: hi(a.tpot) }));
+  const preAssumed = assumed.filter((a) => moves(a.prefill, pt.prefillSeconds)).map((a) => ({ name: a.name, low: lo(a.prefill), high: hi(a.prefill) }));
   if (dec) {
     const t = bandOf(pt.tpot, where, dec, tpotAssumed);
     out["decode.timePerOutputTokenSeconds"] = t;

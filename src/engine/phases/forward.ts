@@ -35,14 +35,21 @@ export interface Acc {
   interconnect: number;
   overhead: number;
   draft: number;
+  /**
+   * Of compute + memory and of mesh above: the seconds spent in sub-regions whose size does not
+   * follow the layer's region (a sliced MoE layer's dense part), which the choice of the region
+   * must leave out. Not a part of the breakdown.
+   */
+  subWork: number;
+  subMesh: number;
 }
 
 export function newAcc(): Acc {
-  return { compute: 0, memory: 0, mesh: 0, sync: 0, interconnect: 0, overhead: 0, draft: 0 };
+  return { compute: 0, memory: 0, mesh: 0, sync: 0, interconnect: 0, overhead: 0, draft: 0, subWork: 0, subMesh: 0 };
 }
 
 export function resetAcc(a: Acc): Acc {
-  a.compute = a.memory = a.mesh = a.sync = a.interconnect = a.overhead = a.draft = 0;
+  a.compute = a.memory = a.mesh = a.sync = a.interconnect = a.overhead = a.draft = a.subWork = a.subMesh = 0;
   return a;
 }
 
@@ -282,6 +289,8 @@ function waferPart(p: ModelProfile, m: WaferMachine, segments: readonly Segment[
   let sync = 0;
   let slowest = 0;
   let logits = 0;
+  let subWork = 0;
+  let subMesh = 0;
   for (const g of p.groups) {
     const w = workOf(g, segments, f, prefill);
     logits = w.logits;
@@ -323,6 +332,10 @@ function waferPart(p: ModelProfile, m: WaferMachine, segments: readonly Segment[
     memory += n * mem;
     compute += n * cmp;
     mesh += n * meshAll;
+    if (split && Rd < R) {
+      subWork += n * ((mmMem >= mmCmp ? mmMem : mmCmp) + (atMem >= atCmp ? atMem : atCmp));
+      subMesh += n * meshDense;
+    }
     sync += n * collectives * syncPer;
     slowest = Math.max(slowest, mem + cmp + lat);
   }
@@ -346,6 +359,8 @@ function waferPart(p: ModelProfile, m: WaferMachine, segments: readonly Segment[
   acc.memory += memory * scale;
   acc.mesh += mesh * scale;
   acc.sync += sync * scale;
+  acc.subWork += subWork * scale;
+  acc.subMesh += subMesh * scale;
   let t = oneTrip * scale;
   if (m.chips > 1) {
     // Activations cross every hand-off between consecutive wafers: a latency per hand-off, and
