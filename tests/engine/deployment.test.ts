@@ -72,7 +72,8 @@ describe("passSeconds", () => {
     const P = 512;
     const chunk = Math.max(c.fixedBytes / bw, (P * c.matmulFlops) / peak) + Math.max((P * c.kvBytesPerToken) / bw, (((P * (P + 1)) / 2) * c.attnFlopsPerPosition) / peak);
     // the head's weights are read (its bytes) even with no logits to compute
-    const expected = S.layers * chunk + c.headBytes / bw + GPU.stepOverhead + GPU.prefillOverhead;
+    // a prefill pass pays the per-request overhead, not a decode step's
+    const expected = S.layers * chunk + c.headBytes / bw + GPU.prefillOverhead;
     expect(passSeconds(d, [{ users: 1, newTokens: P, cachedTokens: 0, logitTokens: 0 }])).toBeWithinRel(expected, 1e-9);
     expect(passSeconds(d, [])).toBe(0);
   });

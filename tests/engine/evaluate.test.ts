@@ -97,7 +97,8 @@ describe("speculation in a prediction", () => {
     const ctx = 1100;
     const tpot = (k: number, a: number) => {
       const verify = (S.layers * (c.fixedBytes + (ctx + k + 1) * c.kvBytesPerToken) + c.headBytes) / bw + GPU.stepOverhead;
-      const draft = (c.fixedBytes + (ctx + 1) * c.kvBytesPerToken + c.headBytes) / bw;
+      // a draft-head step: its layer and the head, and the draft overhead (sampling, handing on)
+      const draft = (c.fixedBytes + (ctx + 1) * c.kvBytesPerToken + c.headBytes) / bw + GPU.draftOverhead;
       return (verify + k * draft) / ((1 - a ** (k + 1)) / (1 - a));
     };
     const plan = new Plan(prep(synthModel(S), h100));
@@ -129,9 +130,10 @@ describe("warnings", () => {
   });
 
   it("a parameter no reference of the set identifies: named when the result rests on it, and its range widens the band", () => {
-    // gpt-fast's references are all decode: nothing identifies its compute efficiency or prefill overhead
+    // gpt-fast's references are all 16-bit decode without speculation: nothing identifies its compute
+    // efficiencies, prefill overhead or draft overhead; a bf16 request rests on two of them
     const pr = prepare({ model: "llama-2-7b", hardware: "nvidia-a100-80gb", software: "gpt-fast" });
-    expect(pr.parameterSet.provenance.unidentified).toEqual(["computeEfficiency", "prefillOverhead"]);
+    expect(pr.parameterSet.provenance.unidentified).toEqual(["computeEfficiency", "lowPrecisionEfficiency", "prefillOverhead", "draftOverhead"]);
     const p = evaluate(pr, { batch: 1, promptTokens: 2000, outputTokens: 100 });
     const named = p.warnings.filter((w) => w.code === "unidentified-parameter").map((w) => w.message.split(" ")[4]);
     expect(named).toEqual(["computeEfficiency,", "prefillOverhead,"]);
@@ -190,7 +192,7 @@ describe("prefill after a prompt-cache hit", () => {
     const [N, C] = [1000, 3000];
     // N new tokens after C cached: matmuls for N; KV of C + N moved; N x C + N (N + 1) / 2 positions
     const layer = Math.max(c.fixedBytes / bw, (N * c.matmulFlops) / peak) + Math.max(((C + N) * c.kvBytesPerToken) / bw, ((N * C + (N * (N + 1)) / 2) * c.attnFlopsPerPosition) / peak);
-    const expected = S.layers * layer + Math.max(c.headBytes / bw, c.headFlops / peak) + GPU.stepOverhead + GPU.prefillOverhead;
+    const expected = S.layers * layer + Math.max(c.headBytes / bw, c.headFlops / peak) + GPU.prefillOverhead; // a prefill pays the per-request overhead, not a step's
     expect(prefillAfterCache(pr, 1, N, C)).toBeWithinRel(expected, 1e-9);
   });
 

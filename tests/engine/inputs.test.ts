@@ -21,7 +21,7 @@ const wse3 = hardware("cerebras-wse3");
 describe("layout options", () => {
   it.each([
     // option, problem, got, expected
-    [{ tensorParallel: 2 }, wse3, "--tensor-parallel", /a wafer has no tensor parallelism \(cerebras-wse3\)/, "2", "GPU hardware"],
+    [{ tensorParallel: 2 }, wse3, "--tensor-parallel", /a wafer has no tensor parallelism \(cerebras-wse3\)/, "2", "1, or GPU hardware"],
     [{ tensorParallel: 3 }, h100, "--tensor-parallel", /must split synthetic's 16 attention heads evenly within one NVLink domain of 8/, "3", "one of 1, 2, 4, 8"],
     [{ tensorParallel: 16 }, h100, "--tensor-parallel", /NVLink domain of 8/, "16", "one of 1, 2, 4, 8"],
     [{ tensorParallel: 0 }, h100, "--tensor-parallel", /must split/, "0", "one of 1, 2, 4, 8"],
@@ -108,7 +108,7 @@ describe("parameter sets", () => {
     writeFileSync(f, `kind: gpu\nhardware: [nvidia-h100-sxm]\nsoftware: {id: t, name: T, default: false}\nprovenance: {method: derived, date: 2026-01-01}\n${extra}parameters:\n${params}`);
     return f;
   };
-  const good = ["memoryEfficiency: {value: \"0.8\", source: s}", "computeEfficiency: {value: \"0.5\", source: s}", "allReduceLatency: {value: 10 us, source: s}", "stepOverhead: {value: 100 us, source: s}", "prefillOverhead: {value: 1 ms, source: s}", "networkLatency: {value: 20 us, source: s}", "memoryFraction: {value: \"0.9\", source: s}", "runtimeReserve: {value: 4 GB, source: s}"];
+  const good = ["memoryEfficiency: {value: \"0.8\", source: s}", "computeEfficiency: {value: \"0.5\", source: s}", "allReduceLatency: {value: 10 us, source: s}", "stepOverhead: {value: 100 us, source: s}", "prefillOverhead: {value: 1 ms, source: s}", "networkLatency: {value: 20 us, source: s}", "memoryFraction: {value: \"0.9\", source: s}", "runtimeReserve: {value: 4 GB, source: s}", "lowPrecisionEfficiency: {value: \"0.4\", source: s}", "draftOverhead: {value: 50 us, source: s}"];
   const params = (lines: readonly string[]) => lines.map((l) => `  ${l}\n`).join("");
 
   it("reads a complete set into SI numbers by name", () => {
@@ -146,7 +146,7 @@ describe("parameter sets", () => {
 
   it("the set for a hardware: the named stack, else the default; a stack without a set names the ones there are", () => {
     expect(parameterSetFor(h100).software.default).toBe(true);
-    expect(parameterSetFor(h100, "sglang").software.id).toBe("sglang");
+    expect(parameterSetFor(h100, "sglang-2025").software.id).toBe("sglang-2025");
     const issue = issuesOf(() => parameterSetFor(h100, "nope"))[0]!;
     expect(issue).toMatchObject({ file: "--software", got: '"nope"', problem: "no parameter set for this software stack on nvidia-h100-sxm" });
     expect(issue.expected).toMatch(/^one of .*tensorrt-llm/);
@@ -182,15 +182,18 @@ describe("parameter definitions", () => {
       "wafer.waferLinkLatency: hardware, fitted, time",
       "wafer.stepOverhead: software, fitted, time",
       "wafer.prefillOverhead: software, fitted, time",
+      "wafer.draftOverhead: software, fitted, time",
       "wafer.speculationAcceptance: software, fitted, fraction, optional",
       "gpu.memoryEfficiency: software, fitted, fraction",
       "gpu.computeEfficiency: software, fitted, fraction",
+      "gpu.lowPrecisionEfficiency: software, fitted, fraction",
       "gpu.allReduceLatency: software, fitted, time",
       "gpu.stepOverhead: software, fitted, time",
       "gpu.prefillOverhead: software, fitted, time",
       "gpu.networkLatency: hardware, sourced, time",
       "gpu.memoryFraction: software, sourced, fraction",
       "gpu.runtimeReserve: software, sourced, bytes",
+      "gpu.draftOverhead: software, fitted, time",
       "gpu.speculationAcceptance: software, fitted, fraction, optional",
     ]);
   });

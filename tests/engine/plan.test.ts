@@ -150,15 +150,16 @@ describe("where a draft runs", () => {
     const layer = Math.max(c.fixedBytes / R / coreBw, c.matmulFlops / R / coreCompute) + Math.max((ctx * c.kvBytesPerToken) / R / coreBw, (ctx * c.attnFlopsPerPosition) / R / coreCompute)
       + WAFER.collectivesPerLayer * (side * WAFER.hopLatency + c.activationBytes / side / link + WAFER.collectiveSync);
     const head = Math.max(c.headBytes / R / coreBw, c.headFlops / R / coreCompute) + 2 * (side * WAFER.hopLatency + WAFER.collectiveSync);
-    expect(r.decode.draft).toBeWithinRel(k * (2 * layer + head), 1e-9);
+    // each draft step also pays the draft overhead (picking its token, handing it on)
+    expect(r.decode.draft).toBeWithinRel(k * (2 * layer + head + WAFER.draftOverhead), 1e-9);
   });
 
-  it("a GPU draft head runs as one stage with no step overhead of its own, whatever the target's stages", () => {
+  it("a GPU draft head runs as one stage with a draft overhead, not a step's, whatever the target's stages", () => {
     const c = counts(S);
     const bw = h100.memory.bandwidth.value * GPU.memoryEfficiency;
     const r = run(prep(synthModel(S), h100, { chips: 2, tensorParallel: 1, pipelineStages: 2 }), 1, 1000, 200, { draftTokens: k, acceptance: a });
     expect(r.layout.pipelineStages).toBe(2);
-    const draftStep = (c.fixedBytes + 1101 * c.kvBytesPerToken + c.headBytes) / bw;
+    const draftStep = (c.fixedBytes + 1101 * c.kvBytesPerToken + c.headBytes) / bw + GPU.draftOverhead;
     expect(r.decode.draft).toBeWithinRel(k * draftStep, 1e-9);
   });
 

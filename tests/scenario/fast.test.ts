@@ -25,7 +25,7 @@ describe("LeanEvaluator's columns", () => {
     expect(BOUNDS[out[M.bound]!]).toBe("memory");
     // prefill of both prompts: each op on its roofline, plus the step's and the prefill's overheads
     const layer = Math.max(c.fixedBytes / bw, (batch * P * c.matmulFlops) / peak) + Math.max((batch * P * c.kvBytesPerToken) / bw, (batch * ((P * (P + 1)) / 2) * c.attnFlopsPerPosition) / peak);
-    const prefill = S.layers * layer + Math.max(c.headBytes / bw, (batch * c.headFlops) / peak) + GPU.stepOverhead + GPU.prefillOverhead;
+    const prefill = S.layers * layer + Math.max(c.headBytes / bw, (batch * c.headFlops) / peak) + GPU.prefillOverhead;
     expect(out[M.prefill]).toBeWithinRel(prefill, 1e-9);
     expect(out[M.ttft]).toBeWithinRel(prefill, 1e-9);
     expect(out[M.request]).toBeWithinRel(prefill + (O - 1) * tpot, 1e-9);
