@@ -107,7 +107,7 @@ export function parseOverrides(flag: "--power" | "--price", text: string): { rea
   const keys: readonly string[] = OVERRIDE_KEYS[flag === "--power" ? "power" : "price"];
   const values: Record<string, number> = {};
   for (const part of text.split(",")) {
-    const m = /^\s*([A-Za-z]+)\s*=\s*([0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*$/.exec(part);
+    const m = /^\s*([A-Za-z]+)\s*=\s*(-?[0-9]*\.?[0-9]+(?:[eE][-+]?\d+)?)\s*$/.exec(part);
     if (!m || !keys.includes(m[1]!) || m[1]! in values) {
       throw inputError({ file: flag, path: "", problem: `cannot read ${JSON.stringify(part.trim())}`, got: JSON.stringify(text), expected: `a file, or key=number pairs separated by commas, each key once, keys: ${keys.join(", ")}` });
     }

@@ -189,20 +189,22 @@ export function reportWarnings(ws: readonly Warning[] | undefined, context = "",
 
 export function registerPredict(program: Command, out: (s: string) => void): void {
   addPredictionOptions(program.command("predict").description("predict decode speed, throughput, prefill and time to first token, with a breakdown"))
-    .action(async (f: PredictFlags, cmd: Command) => {
+    .option("--power <file|k=v>", "power data for the energy per token: a YAML like models/power/*.yaml, or chipWatts=..,hostWatts=..,pue=..")
+    .option("--price <file|k=v>", "price data for the cost per token: a YAML like models/prices/*.yaml, or dollarsPerChipHour=..,purchaseDollarsPerChip=..,amortisationYears=..,dollarsPerKilowattHour=..")
+    .action(async (f: PredictFlags & { power?: string; price?: string }, cmd: Command) => {
       checkSetConflicts(cmd, f.set);
       const p = assertFinite(await predictLayers(predictionLayers(f)), "predict"); // harden: results are numbers
       reportWarnings(p.warnings);
       // issue 14: $ per million output tokens and J per output token at the predicted aggregate throughput
-      const cost = await costLine(p);
+      const cost = await costLine(p, { ...(f.power !== undefined ? { power: f.power } : {}), ...(f.price !== undefined ? { price: f.price } : {}) });
       out(f.json ? JSON.stringify({ ...p, cost: cost.json }, null, 2) : `${renderPrediction(p)}\n${cost.text}`);
     });
 }
 
 /** issue 14: the cost and energy of a prediction (src/capacity/cost.ts), as a JSON field and one line of text. */
-export async function costLine(p: Prediction): Promise<{ json: { dollarsPerMillionOutputTokens: number | null; joulesPerOutputToken: number | null }; text: string }> {
+export async function costLine(p: Prediction, data: { power?: string; price?: string } = {}): Promise<{ json: { dollarsPerMillionOutputTokens: number | null; joulesPerOutputToken: number | null }; text: string }> {
   const { costFor } = await import("../capacity/cost.js");
-  const c = costFor(p.hardware.id, p.hardware.chips, p.decode.aggregateTokensPerSecond);
+  const c = costFor(p.hardware.id, p.hardware.chips, p.decode.aggregateTokensPerSecond, data);
   const money = c.dollarsPerMillionOutputTokens === null ? "no price data" : `$${c.dollarsPerMillionOutputTokens.toFixed(3)} per million output tokens (${c.basis})`;
   const energy = c.joulesPerOutputToken === null ? "no power data" : `${c.joulesPerOutputToken.toFixed(3)} J per output token at rated power`;
   return { json: { dollarsPerMillionOutputTokens: c.dollarsPerMillionOutputTokens, joulesPerOutputToken: c.joulesPerOutputToken }, text: `cost: ${money}; energy: ${energy}` };

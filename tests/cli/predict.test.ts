@@ -24,6 +24,18 @@ describe("wafersim predict", () => {
     expect(j.decode.aggregateTokensPerSecond).toBeWithinRel(4 * j.decode.tokensPerSecondPerUser, 1e-9);
   });
 
+  it("--price and --power set the cost line from the user's figures", () => {
+    const j = JSON.parse(cli(["predict", "--model", "llama-3.1-8b", "--hardware", "nvidia-a100-80gb", "--price", "dollarsPerChipHour=4", "--power", "chipWatts=400,hostWatts=100,pue=1.25", "--json"]).stdout);
+    const tps = j.decode.aggregateTokensPerSecond as number;
+    // $4 per chip-hour over the tokens of one hour; 500 W x 1.25 per token/s
+    expect(j.cost.dollarsPerMillionOutputTokens).toBeWithinRel(4 / (tps * 3600) * 1e6, 1e-9);
+    expect(j.cost.joulesPerOutputToken).toBeWithinRel(500 * 1.25 / tps, 1e-9);
+    const bad = cli(["predict", "--model", "llama-3.1-8b", "--hardware", "nvidia-a100-80gb", "--price", "dollarsPerChipHour=-4"]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/--price: dollarsPerChipHour must be above zero/);
+    expect(bad.stdout).toBe("");
+  });
+
   it("speculative decoding flags", () => {
     const j = JSON.parse(cli(["predict", "--model", "llama-3.1-70b", "--hardware", "nvidia-h200", "--spec-draft-tokens", "4", "--spec-acceptance", "0.7", "--json"]).stdout);
     expect(j.speculation.tokensPerStep).toBeWithinRel((1 - 0.7 ** 5) / 0.3, 1e-9);
