@@ -5,6 +5,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { deploy, passSeconds } from "../../src/engine/deployment.js";
+import { getParam } from "../../src/engine/parameters.js";
 import { issuesOf } from "../helpers.js";
 import { counts, GPU, hardware, lazy, prep, S, synthModel } from "./synthetic.js";
 
@@ -42,6 +43,24 @@ describe("deploy", () => {
     // each GPU: 80 GB less its share of the weights and the runtime reserve, times the fraction
     expect(perGpu).toBeGreaterThan(0.5 * (80e9 - weights - 40e9));
     expect(perGpu).toBeLessThan(80e9);
+  });
+
+  it("the replica keeps the deployment's choices: weight format, width, memory fraction; the context it must hold", () => {
+    // fp8 weights with TP2 on 2 GPUs and a 50% KV fraction: the pool is half of what weights and reserve leave
+    const pr = prep(synthModel(S), h100, { precision: "fp8", tensorParallel: 2 });
+    const d = deploy(pr, { chips: 2, memoryFraction: 0.5 });
+    expect(d).toMatchObject({ chips: 2, tensorParallel: 2, pipelineStages: 1, layout: "TP2 x PP1" });
+    expect(d.prepared.precision).toBe("fp8");
+    expect(d.prepared.memoryFraction).toBe(0.5);
+    // fp8: 8.002 bits per weight and 1-byte KV elements; per GPU half the weights, its stored reserve
+    const reserve = getParam(d.prepared.params, "runtimeReserve")!;
+    expect(d.kvPoolBytes).toBeWithinRel(2 * 0.5 * (80e9 - (617_646_080 * 8.002) / 8 / 2 - reserve), 1e-9);
+    expect(d.kvBytesPerToken).toBe(8 * 1024);
+    // a fraction asked for on the Prepared is kept when only the chips change
+    expect(deploy(prep(synthModel(S), h100, { memoryFraction: 0.25 }), { chips: 1 }).prepared.memoryFraction).toBe(0.25);
+    // the model's window bounds the context placed; 4,096 tokens of it on one GPU
+    const short = deploy(prep(synthModel({ ...S, maxContext: 4096 }), h100), { context: 4096 });
+    expect(short.chips).toBe(1);
   });
 
   it("a replica that cannot hold the model is bad input naming --chips", () => {

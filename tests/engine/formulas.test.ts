@@ -73,6 +73,14 @@ describe("model profile", () => {
     expect(p.weightBytes / 1e9).toBeWithinRel(65.2, 0.01);
   });
 
+  it("attention FLOPs per attended position: QK^T and AV over the heads, or over MLA's latent", () => {
+    // Llama 3.1 8B: 32 heads of 128, 2 x 32 x 128 for the scores and as many for the values = 16,384
+    expect(profileModel(loadModel("llama-3.1-8b")).groups[0]!.attnFlopsPerPosition).toBe(16_384);
+    // Kimi K2 (MLA, up-projections absorbed): scores over the 512 latent + 64 RoPE dims, values over
+    // the latent, for 64 heads: 2 x 64 x 576 + 2 x 64 x 512 = 139,264
+    expect(profileModel(loadModel("kimi-k2")).groups[0]!.attnFlopsPerPosition).toBe(139_264);
+  });
+
   it("KV cache: GQA, MLA latent and sliding windows", () => {
     // Llama 3.1 8B: 32 layers x 2 (K, V) x 8 heads x 128 x 2 bytes = 131,072 bytes per token
     expect(kvBytesPerSequence(profileModel(loadModel("llama-3.1-8b")), 1000)).toBe(1000 * 131072);

@@ -79,6 +79,13 @@ describe("MoE experts on a wafer", () => {
     expect(added).toBeWithinRel(M.layers * 2 * c.expertBytes, 1e-9);
   });
 
+  it("a dense model has no experts to place: either placement gives the same step", () => {
+    const sliced = run(prep(synthModel(S), wse3, { expertPlacement: "sliced" }), 1, 1024, 256);
+    const perExpert = run(prep(synthModel(S), wse3, { expertPlacement: "per-expert" }), 1, 1024, 256);
+    expect(perExpert.tpot).toBe(sliced.tpot);
+    expect(perExpert.prefill).toBe(sliced.prefill);
+  });
+
   it("per-expert: an active expert is read by its sub-region alone, as slowly as if all 32 were read", () => {
     const { read, kv } = bytesRead("per-expert");
     expect(read).toBeWithinRel(M.layers * (c.fixedBytes + c.experts * c.expertBytes + kv) + c.headBytes, 1e-9);
@@ -173,6 +180,9 @@ describe("prefill pipelining", () => {
     const r = run(prep(synthModel(S), wse3, {}, params), 1, P, 1);
     const R = r.layout.regionCores;
     expect(r.layout.pipelineSlots).toBe(L);
+    // no hop latency: R* is unbounded, so every layer gets the largest region, the wafer's cores
+    // over 8 layers and the head, whole cores (not rounded to a square)
+    expect(R).toBe(Math.floor(cores / 9));
     const coreBw = (wse3.memory.bandwidth.value / cores) * params.sramEfficiency;
     const corePrefill = (wse3.compute.bf16.value / cores) * params.prefillEfficiency;
     const coreDecode = (wse3.compute.bf16.value / cores) * params.sramEfficiency;
@@ -268,6 +278,10 @@ describe("per-op rooflines", () => {
     const oneMax = S.layers * Math.max(mm.memory + at.memory, mm.compute + at.compute) + head + GPU.stepOverhead;
     expect(perOp / oneMax).toBeGreaterThan(1.01);
     expect(r.tpot).toBeWithinRel(perOp, 1e-9);
+    // and each is booked to its side: the matmuls and the (compute-bound) head to compute, the attention to memory
+    expect(head).toBe((B * c.headFlops) / peak);
+    expect(r.decode.compute).toBeWithinRel(S.layers * mm.compute + head, 1e-9);
+    expect(r.decode.memory).toBeWithinRel(S.layers * at.memory, 1e-9);
   });
 });
 
