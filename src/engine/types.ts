@@ -97,7 +97,12 @@ export function scaleBreakdown(b: Breakdown, f: number): Breakdown {
 
 /** What bounds a step: the largest of compute, memory, latency (mesh + sync + overhead + draft), interconnect. */
 export function boundOf(b: Breakdown): Bound {
+  // The largest part; on a tie the first in this order. No arrays: a sweep calls this per point.
   const latency = b.mesh + b.sync + b.overhead + b.draft;
-  const parts: [Bound, number][] = [["compute", b.compute], ["memory", b.memory], ["latency", latency], ["interconnect", b.interconnect]];
-  return parts.reduce((best, p) => (p[1] > best[1] ? p : best))[0];
+  let bound: Bound = "compute";
+  let most = b.compute;
+  if (b.memory > most) { bound = "memory"; most = b.memory; }
+  if (latency > most) { bound = "latency"; most = latency; }
+  if (b.interconnect > most) bound = "interconnect";
+  return bound;
 }

@@ -1,6 +1,6 @@
 import type { Prepared } from "../engine/prepare.js";
 import { planOf } from "../engine/predict.js";
-import type { Plan } from "../engine/plan.js";
+import { SKIP_PREFILL, SKIP_ROOFLINE, type Plan } from "../engine/plan.js";
 import { boundOf, type Bound } from "../engine/types.js";
 
 /**
@@ -34,9 +34,19 @@ export const BOUNDS: readonly Bound[] = ["compute", "memory", "latency", "interc
 
 export class LeanEvaluator {
   private readonly plan: Plan;
+  private skip = 0;
 
   constructor(readonly pr: Prepared) {
     this.plan = planOf(pr);
+  }
+
+  /**
+   * The metrics a caller will read (indices in M): the prefill pass runs only when prefill,
+   * TTFT or request time is among them, the roofline only when it is; the others are NaN.
+   */
+  only(slots: ArrayLike<number>): void {
+    const read = new Set(Array.from(slots));
+    this.skip = (read.has(M.prefill) || read.has(M.ttft) || read.has(M.request) ? 0 : SKIP_PREFILL) | (read.has(M.roofline) ? 0 : SKIP_ROOFLINE);
   }
 
   /**
@@ -47,7 +57,7 @@ export class LeanEvaluator {
    */
   evaluate(batch: number, promptTokens: number, outputTokens: number, draftTokens: number, acceptance: number, out: Float64Array): string {
     const pr = this.pr;
-    const pt = this.plan.evaluate(batch, promptTokens, outputTokens, draftTokens > 0 ? { draftTokens, acceptance } : undefined);
+    const pt = this.plan.evaluate(batch, promptTokens, outputTokens, draftTokens > 0 ? { draftTokens, acceptance } : undefined, 0, this.skip);
     if (pt.why !== "") {
       out.fill(NaN);
       out[M.chips] = pr.chipsAsked ?? NaN;

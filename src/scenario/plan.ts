@@ -102,6 +102,8 @@ export class Plan {
   private readonly structAxes: number[] = [];
   private readonly structStrides: number[] = [];
   private readonly evaluators: (LeanEvaluator | undefined)[] = [];
+  /** the metric indices a caller reads (only()); undefined: all */
+  private read: Int32Array | undefined;
   private readonly contexts: (Context | undefined)[] = [];
   /** keys of the deployments held, oldest first: at most CACHED_DEPLOYMENTS */
   private readonly held: number[] = [];
@@ -260,7 +262,9 @@ export class Plan {
       }
       this.held.push(key);
       this.contexts[key] = c;
-      this.evaluators[key] = new LeanEvaluator(c.prepared);
+      const ev = new LeanEvaluator(c.prepared);
+      if (this.read) ev.only(this.read);
+      this.evaluators[key] = ev;
     }
     return c;
   }
@@ -275,6 +279,16 @@ export class Plan {
     }
     for (const wa of this.workloadAxes) w[wa.slot] = wa.values[idx[wa.axis]!]!;
     return w;
+  }
+
+  /**
+   * The metrics a caller will read (a sweep's --columns): the others may be left NaN in `out`
+   * when leaving them out saves work (the prefill pass, the roofline). Default: every metric.
+   */
+  only(metrics: readonly string[]): void {
+    if (this.kind !== "prediction") return;
+    this.read = Int32Array.from(metrics, (m) => this.metrics.indexOf(m));
+    for (const ev of this.evaluators) ev?.only(this.read);
   }
 
   /**

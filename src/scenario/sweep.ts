@@ -241,6 +241,7 @@ export async function runSweep(scenarioFile: string, opts: SweepOptions): Promis
   const target = opts.out === undefined ? undefined : checkOutput(opts.out, { ...OUT, inputs: inputsOf(scenario) });
   const plan = await makePlan(scenario);
   const layout = layoutOf(plan, opts.format, opts.columns === undefined ? undefined : parseColumns(opts.columns, plan.metrics));
+  plan.only(layout.metrics); // compute only what is written (a decode column needs no prefill pass)
   const [start, stop] = opts.shard ? shardRange(plan.total, opts.shard) : [0, plan.total];
   const points = stop - start;
   const cores = availableParallelism();

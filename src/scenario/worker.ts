@@ -16,7 +16,9 @@ const setup = workerData as WorkerSetup;
 const port = parentPort!;
 const ready: Promise<{ plan: Plan; layout: Layout } | { failed: unknown }> = (async () => {
   const plan = await makePlan(loadScenario(setup.file, setup.layers, { maxPoints: setup.maxPoints }));
-  return { plan, layout: layoutOf(plan, setup.format, setup.columns) };
+  const layout = layoutOf(plan, setup.format, setup.columns);
+  plan.only(layout.metrics); // compute only what is written
+  return { plan, layout };
 })().catch((err: unknown) => ({ failed: err }));
 
 port.on("message", async (job: Job) => {

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { DuckDBInstance } from "@duckdb/node-api";
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
-import { METRICS } from "../../src/scenario/fast.js";
+import { M, METRICS } from "../../src/scenario/fast.js";
 import { exactText } from "../../src/scenario/output.js";
 import { cli } from "../helpers.js";
 
@@ -50,6 +50,26 @@ describe("--columns", () => {
     });
     const csv = cli(["sweep", scenario, "--columns", "decode.bound"]).stdout.split("\n");
     expect(csv[1]).toBe("hardware,batch,promptTokens,decode.bound,note");
+  });
+
+  it("a sweep of decode columns only leaves the prefill pass out and changes no value it writes", async () => {
+    const decode = ["hardware.chips", "decode.tokensPerSecondPerUser", "decode.timePerOutputTokenSeconds", "decode.aggregateTokensPerSecond", "decode.bound", "memory.fits"];
+    const all = jsonOf([]).points;
+    jsonOf(["--columns", decode.join(",")]).points.forEach((row, i) => {
+      for (const k of [...decode, "note"]) expect(row[k], `${k} at point ${i}`).toBe(all[i]![k]);
+    });
+    // the work left out: asked for decode only, the plan's prefill and roofline slots stay NaN
+    const { loadScenario } = await import("../../src/scenario/load.js");
+    const { makePlan } = await import("../../src/scenario/plan.js");
+    const full = await makePlan(loadScenario(scenario));
+    const lean = await makePlan(loadScenario(scenario));
+    lean.only(["decode.tokensPerSecondPerUser"]);
+    full.evaluateInto(0);
+    lean.evaluateInto(0);
+    expect(lean.out[M.tps]).toBe(full.out[M.tps]);
+    expect(full.out[M.prefill]).toBeGreaterThan(0);
+    expect(lean.out[M.prefill]).toBeNaN();
+    expect(lean.out[M.roofline]).toBeNaN();
   });
 
   it("an unknown name is refused with the list of metrics", () => {
