@@ -32,6 +32,10 @@ describe("ops", () => {
     expect(expectedExpertsTouched(e, k, t)).toBeWithinRel(want, 1e-9);
   });
 
+  it("a dense layer (no experts) touches none, never NaN", () => {
+    expect(expectedExpertsTouched(0, 0, 16)).toBe(0);
+  });
+
   it.each([
     // k, a, expected (1 - a^(k+1)) / (1 - a)
     [4, 0.8, (1 - 0.8 ** 5) / 0.2],

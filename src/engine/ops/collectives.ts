@@ -5,18 +5,14 @@
 /**
  * Ring all-reduce of `bytes` over `n` devices with per-device link bandwidth `bandwidth`
  * (one direction): 2 (n - 1) / n of the message crosses each link (Patarasuk & Yuan 2009),
- * plus a fixed start-up latency. Zero for one device.
+ * plus a fixed start-up latency. Zero for one device. In two parts, without an object (hot path):
+ * the start-up here, the transfer below.
  */
-export function allReduceSeconds(bytes: number, n: number, bandwidth: number, latencySeconds: number): { latency: number; transfer: number } {
-  return { latency: allReduceLatency(n, latencySeconds), transfer: allReduceTransfer(bytes, n, bandwidth) };
-}
-
-/** The start-up part of allReduceSeconds, without an object (hot path). */
 export function allReduceLatency(n: number, latencySeconds: number): number {
   return n <= 1 ? 0 : latencySeconds;
 }
 
-/** The transfer part of allReduceSeconds, without an object (hot path). */
+/** The transfer part of a ring all-reduce (above). */
 export function allReduceTransfer(bytes: number, n: number, bandwidth: number): number {
   return n <= 1 ? 0 : ((2 * (n - 1)) / n) * bytes / bandwidth;
 }
@@ -30,9 +26,4 @@ export function allReduceTransfer(bytes: number, n: number, bandwidth: number): 
  */
 export function meshCollectiveHops(regionCores: number): number {
   return Math.sqrt(regionCores);
-}
-
-/** Point-to-point transfer: latency plus bytes over bandwidth. */
-export function linkSeconds(bytes: number, bandwidth: number, latencySeconds: number): { latency: number; transfer: number } {
-  return { latency: latencySeconds, transfer: bytes / bandwidth };
 }
