@@ -235,7 +235,10 @@ function fitChips(groups: readonly FitGroup[], cases: ReadonlyMap<FitGroup, read
   for (const g of groups) for (const d of fittedDefs(g.set)) if (d.scope === "hardware") hwDefs.set(d.name, d);
   const layout = [
     ...[...hwDefs.values()].map((d) => ({ d, g: undefined as FitGroup | undefined })),
-    ...trained.flatMap((g) => fittedDefs(g.set).filter((d) => d.scope === "software").map((d) => ({ d, g: g as FitGroup | undefined }))),
+    ...trained.flatMap((g) => {
+      const hold = held(g, cases.get(g)!);
+      return fittedDefs(g.set).filter((d) => d.scope === "software" && !hold.has(d.name)).map((d) => ({ d, g: g as FitGroup | undefined }));
+    }),
   ];
   const start = layout.map(({ d, g }) => getParam((g ?? groups[0]!).prior, d.name)!);
   const paramsOf = (g: FitGroup, x: readonly number[]): Params => {
@@ -262,10 +265,28 @@ function fitChips(groups: readonly FitGroup[], cases: ReadonlyMap<FitGroup, read
   return new Map(groups.map((g) => [g, paramsOf(g, res)]));
 }
 
-/** Fitted parameters none of `cases` depends on: changing them by half moves no prediction. */
+/**
+ * Fitted parameters `cases` do not pin: moving one from the bottom of its physical range to the
+ * top (the others where `params` has them) moves no reference by as much as its tolerance. Such
+ * a parameter only fits noise: the fit could push it anywhere in its range for a fraction of a
+ * percent (NVLink efficiency in a set of batch-1 decodes, whose all-reduces carry a few kB), so
+ * it is held at the middle of its range and named as assumed, not reported as measured.
+ */
 function unidentified(set: ParameterSet, cases: readonly Case[], params: Params): string[] {
-  const base = cases.map((c) => predictCase(c, params));
-  return fittedDefs(set).filter((d) => cases.every((c, i) => predictCase(c, withParams(params, { [d.name]: getParam(params, d.name)! * 1.5 })) === base[i])).map((d) => d.name);
+  return fittedDefs(set).filter((d) => {
+    const lo = withParams(params, { [d.name]: d.bounds[0] });
+    const hi = withParams(params, { [d.name]: d.bounds[1] });
+    return cases.every((c) => {
+      const a = residualOf(c, lo);
+      const b = residualOf(c, hi);
+      return a === b || Math.abs(a - b) < 1;
+    });
+  }).map((d) => d.name);
+}
+
+/** The software-scope parameters a stack's fit holds at the middle of their ranges: those its cases do not pin, judged from there. */
+function held(g: FitGroup, cases: readonly Case[]): Set<string> {
+  return new Set(unidentified(g.set, cases, g.prior).filter((n) => fittedDefs(g.set).find((d) => d.name === n)!.scope === "software"));
 }
 
 /** Fitted parameters within 2% of a bound: at most 2% above the lower bound, or 2% below the upper one. */
@@ -360,7 +381,8 @@ export function calibrate(opts: { refit: boolean; file?: string } = { refit: tru
       }
       const fitRows = rows.filter((x) => x.fitted);
       const train = all.filter(isTrain);
-      const unid = unidentified(set, train, params);
+      // judged from the middle of the ranges, as the fit decided what to hold
+      const unid = unidentified(set, train, group.prior);
       const values: Partial<Record<ParamName, number>> = {};
       for (const d of fittedDefs(set)) values[d.name] = getParam(params, d.name)!;
       sets.push({

@@ -35,6 +35,7 @@ export interface GpuParams {
   readonly computeEfficiency: number;
   readonly lowPrecisionEfficiency: number;
   readonly allReduceLatency: number;
+  readonly allReduceEfficiency: number;
   readonly stepOverhead: number;
   readonly prefillOverhead: number;
   readonly draftOverhead: number;
@@ -95,6 +96,7 @@ const GPU_DEFS: readonly Def<GpuParamName>[] = [
   { name: "computeEfficiency", kind: "gpu", dim: "fraction", bounds: [0.05, 1], doc: "fraction of the dense 16-bit peak FLOP/s the matmuls and attention of prefill and large batches achieve", why: "a fraction of the vendor peak", fitted: true, scope: "software" },
   { name: "lowPrecisionEfficiency", kind: "gpu", dim: "fraction", bounds: [0.05, 1], doc: "fraction of the dense 8-bit or 4-bit peak FLOP/s the same work achieves when the weights run at that peak", why: "a fraction of the vendor peak; lower than the 16-bit one on Hopper (FlashAttention-3: 75% of the fp16 peak, 61% of the fp8 one, arXiv 2407.08608)", fitted: true, scope: "software" },
   { name: "allReduceLatency", kind: "gpu", dim: "time", bounds: [1e-6, 100e-6], doc: "start-up latency of one tensor-parallel all-reduce: the collective library's kernel (NCCL, a custom one-shot all-reduce) over NVLink", why: "small-message all-reduce within a node takes single to tens of microseconds, depending on the library", fitted: true, scope: "software" },
+  { name: "allReduceEfficiency", kind: "gpu", dim: "fraction", bounds: [0.1, 1], doc: "fraction of the NVLink rate (each way) a tensor-parallel all-reduce's transfer achieves: its bus bandwidth over the link's", why: "NCCL's ring all-reduce on 8 x H100 reached 741 of the 900 GB/s both ways at its largest messages (ASTRA-sim's HGX-H100 validation, astra-sim.github.io), less for the tens of MB of a prefill's activations; below a tenth, NVLink would be slower than the PCIe 5 x16 path beside it (64 GB/s each way, 14% of H100's 450)", fitted: true, scope: "software" },
   { name: "stepOverhead", kind: "gpu", dim: "time", bounds: [10e-6, 20e-3], doc: "per decode step: kernel launches, sampling, scheduling", why: "at least one graph launch and a sampling kernel (~10 us); CUDA graphs bring it to well under a millisecond; eager PyTorch pays several ms (vLLM v0.6 blog)", fitted: true, scope: "software" },
   { name: "prefillOverhead", kind: "gpu", dim: "time", bounds: [1e-6, 50e-3], doc: "software time per prefill pass beyond a step's: scheduling a request, copying its prompt in, setting up its KV blocks, the first sampling", why: "at least a microsecond; TensorRT-LLM's batch-1 first-token latency of a 128-token prompt is 5.7 ms on H200 for a 7B model whose reads and FLOPs take about 2 ms (v0.9 performance tables), so milliseconds, not tens of them", fitted: true, scope: "software" },
   { name: "networkLatency", kind: "gpu", dim: "time", bounds: [1e-6, 200e-6], doc: "latency of a pipeline hand-off between nodes over InfiniBand", why: "InfiniBand point-to-point latency is a few microseconds; software adds tens", fitted: false, scope: "hardware" },

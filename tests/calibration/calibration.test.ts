@@ -25,12 +25,11 @@ const OPEN_GAPS = {
   /** leave-one-out MAPE: the target is 12%; the model stays at most `atMost` until the gap closes */
   leaveOneOut: {
     "cerebras-2024-10": { atMost: 21, why: "DeepSeek-R1-distilled and Llama 3.1 70B share architecture and stack at 1,500 and 2,100 tok/s; gpt-oss-120b alone pins the per-step overhead" },
-    "tensorrt-llm": { atMost: 13, why: "TensorRT-LLM v0.9's tensor-parallel prefill on H100 runs slower than its all-reduces and FLOPs explain (18.5% leave-one-out on prefill)" },
   } as Record<string, { atMost: number; why: string }>,
   /** parameters the fit presses within 2% of a bound of their physical range: missing physics */
   atBounds: ["cerebras-2024-10: sramEfficiency", "sglang-2025: memoryEfficiency"],
   /** fitted references outside their tolerance */
-  outsideTolerance: ["trtllm09-h100-llama2-70b-tp8-prefill-2048"],
+  outsideTolerance: [] as string[],
 };
 
 const { references } = loadReferences();
@@ -98,6 +97,19 @@ describe("targets", () => {
     }
     expect(s.looMapePct, `${id}: an open gap (${gap.why}) that widened`).toBeLessThanOrEqual(gap.atMost);
     expect(s.looMapePct, `${id} now meets the 12% target: remove it from OPEN_GAPS`).toBeGreaterThan(12);
+  });
+
+  // TensorRT-LLM v0.9's TP8 prefill (2,048 tokens of 70B: 160 all-reduces of 34 MB) ran 24% slower than
+  // the NVLink rate explains: an all-reduce's transfer achieves part of the link (its bus bandwidth)
+  it("tensorrt-llm's tensor-parallel prefills pin the all-reduce's share of the NVLink rate, inside its range", () => {
+    const s = report.sets.find((x) => x.id === "tensorrt-llm")!;
+    expect(s.unidentified).not.toContain("allReduceEfficiency");
+    const v = s.values.allReduceEfficiency!;
+    const def = PARAMETER_DEFS.find((d) => d.name === "allReduceEfficiency")!;
+    expect(v).toBeGreaterThan(def.bounds[0] * 1.02);
+    expect(v).toBeLessThan(def.bounds[1] * 0.98);
+    const tp8 = report.references.find((r) => r.id === "trtllm09-h100-llama2-70b-tp8-prefill-2048")!;
+    expect(tp8.withinTolerance).toBe(true);
   });
 
   it("error bands: the share of references inside their own leave-one-out band is the stated 80% within 10 points", () => {

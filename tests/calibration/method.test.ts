@@ -142,6 +142,20 @@ describe("what calibrate reports, per parameter set and per metric", () => {
     expect(set("gpt-fast").unidentified).toContain("prefillOverhead");
   });
 
+  // broken: the fit given every software parameter again (no `held`), or "unidentified" back to "moves nothing at all": fails.
+  it("a parameter whose whole range moves no reference by its tolerance is held at the middle of its range, not fitted to noise", () => {
+    // gpt-fast's tensor-parallel decodes all-reduce one token's hidden vector (16 kB for 70B): at 10%
+    // or 100% of the NVLink rate that is under 1% of a step, far inside a 20% tolerance
+    const g = set("gpt-fast");
+    expect(g.unidentified).toContain("allReduceEfficiency");
+    const gptFast = parameterSets().find((p) => p.software.id === "gpt-fast")!;
+    const middle = priorParams(gptFast, paramValues(gptFast));
+    expect(g.values.allReduceEfficiency).toBe(getParam(middle, "allReduceEfficiency"));
+    // the start-up of the same all-reduces is paid 160 times a token at TP8: pinned, and fitted
+    expect(g.unidentified).not.toContain("allReduceLatency");
+    expect(g.values.allReduceLatency).not.toBe(getParam(middle, "allReduceLatency"));
+  });
+
   it("fits at least as well as the middle of the ranges it starts from", () => {
     const g = set("gpt-fast");
     const start = priorParams(parameterSets().find((p) => p.software.id === "gpt-fast")!, paramValues(parameterSets().find((p) => p.software.id === "gpt-fast")!));

@@ -133,7 +133,7 @@ describe("warnings", () => {
     // gpt-fast's references are all 16-bit decode without speculation: nothing identifies its compute
     // efficiencies, prefill overhead or draft overhead; a bf16 request rests on two of them
     const pr = prepare({ model: "llama-2-7b", hardware: "nvidia-a100-80gb", software: "gpt-fast" });
-    expect(pr.parameterSet.provenance.unidentified).toEqual(["computeEfficiency", "lowPrecisionEfficiency", "prefillOverhead", "draftOverhead"]);
+    expect(pr.parameterSet.provenance.unidentified).toEqual(["computeEfficiency", "lowPrecisionEfficiency", "allReduceEfficiency", "prefillOverhead", "draftOverhead"]);
     const p = evaluate(pr, { batch: 1, promptTokens: 2000, outputTokens: 100 });
     const named = p.warnings.filter((w) => w.code === "unidentified-parameter").map((w) => w.message.split(" ")[4]);
     expect(named).toEqual(["computeEfficiency,", "prefillOverhead,"]);
@@ -175,8 +175,11 @@ describe("error bands of a prediction", () => {
   it("speeds are the time per token's band inverted; the request's adds prefill's and the tokens' (fully correlated)", () => {
     const p = pred();
     const t = p.uncertainty["decode.timePerOutputTokenSeconds"]!;
-    expect(p.uncertainty["decode.tokensPerSecondPerUser"]).toMatchObject({ low: 1 / t.high, high: 1 / t.low });
-    expect(p.uncertainty["decode.aggregateTokensPerSecond"]).toMatchObject({ low: w.batch / t.high, high: w.batch / t.low });
+    // inverted, to rounding
+    expect(p.uncertainty["decode.tokensPerSecondPerUser"]!.low).toBeWithinRel(1 / t.high, 1e-14);
+    expect(p.uncertainty["decode.tokensPerSecondPerUser"]!.high).toBeWithinRel(1 / t.low, 1e-14);
+    expect(p.uncertainty["decode.aggregateTokensPerSecond"]!.low).toBeWithinRel(w.batch / t.high, 1e-14);
+    expect(p.uncertainty["decode.aggregateTokensPerSecond"]!.high).toBeWithinRel(w.batch / t.low, 1e-14);
     const b = p.uncertainty["prefill.seconds"]!;
     expect(p.uncertainty["ttftSeconds"]).toEqual(b);
     expect(p.uncertainty["requestSeconds"]!.low).toBeWithinRel(b.low + 255 * t.low, 1e-12);

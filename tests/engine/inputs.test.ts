@@ -3,7 +3,7 @@
  * parameter files that break the physics' ranges. Each is an InputError naming the flag or the
  * file and field, the value and what was expected (the project's error template).
  */
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
@@ -108,7 +108,7 @@ describe("parameter sets", () => {
     writeFileSync(f, `kind: gpu\nhardware: [nvidia-h100-sxm]\nsoftware: {id: t, name: T, default: false}\nprovenance: {method: derived, date: 2026-01-01}\n${extra}parameters:\n${params}`);
     return f;
   };
-  const good = ["memoryEfficiency: {value: \"0.8\", source: s}", "computeEfficiency: {value: \"0.5\", source: s}", "allReduceLatency: {value: 10 us, source: s}", "stepOverhead: {value: 100 us, source: s}", "prefillOverhead: {value: 1 ms, source: s}", "networkLatency: {value: 20 us, source: s}", "memoryFraction: {value: \"0.9\", source: s}", "runtimeReserve: {value: 4 GB, source: s}", "lowPrecisionEfficiency: {value: \"0.4\", source: s}", "draftOverhead: {value: 50 us, source: s}"];
+  const good = ["memoryEfficiency: {value: \"0.8\", source: s}", "computeEfficiency: {value: \"0.5\", source: s}", "allReduceLatency: {value: 10 us, source: s}", "stepOverhead: {value: 100 us, source: s}", "prefillOverhead: {value: 1 ms, source: s}", "networkLatency: {value: 20 us, source: s}", "memoryFraction: {value: \"0.9\", source: s}", "runtimeReserve: {value: 4 GB, source: s}", "lowPrecisionEfficiency: {value: \"0.4\", source: s}", "draftOverhead: {value: 50 us, source: s}", "allReduceEfficiency: {value: \"0.5\", source: s}"];
   const params = (lines: readonly string[]) => lines.map((l) => `  ${l}\n`).join("");
 
   it("reads a complete set into SI numbers by name", () => {
@@ -171,6 +171,15 @@ describe("parameter definitions", () => {
   // and host code are the software stack's. Set from sources rather than fitted: the wafer's
   // all-reduces per layer (WaferLLM's kernels), an InfiniBand hop, and the serving engine's memory
   // settings. Speculation's acceptance exists only where a stack declares speculation.
+  it("models/params/README.md says where each parameter's physics lives, with the scope the code gives it", () => {
+    const rows = readFileSync("models/params/README.md", "utf8").split("\n").filter((l) => /^\| (wafer|gpu) \|/.test(l)).map((l) => l.split("|").map((c) => c.trim()));
+    for (const d of PARAMETER_DEFS) {
+      const row = rows.find((r) => r[1] === d.kind && r[2]!.split(", ").includes(d.name));
+      expect(row, `${d.kind}.${d.name}`).toBeDefined();
+      expect(row![3], `${d.kind}.${d.name}`).toBe(d.scope);
+    }
+  });
+
   it("scope, fitting and units as the physics says", () => {
     const table = PARAMETER_DEFS.map((d) => `${d.kind}.${d.name}: ${d.scope}, ${d.fitted ? "fitted" : "sourced"}, ${d.dim}${d.optional ? ", optional" : ""}`);
     expect(table).toEqual([
@@ -188,6 +197,7 @@ describe("parameter definitions", () => {
       "gpu.computeEfficiency: software, fitted, fraction",
       "gpu.lowPrecisionEfficiency: software, fitted, fraction",
       "gpu.allReduceLatency: software, fitted, time",
+      "gpu.allReduceEfficiency: software, fitted, fraction",
       "gpu.stepOverhead: software, fitted, time",
       "gpu.prefillOverhead: software, fitted, time",
       "gpu.networkLatency: hardware, sourced, time",

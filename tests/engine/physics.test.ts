@@ -118,6 +118,17 @@ describe("tensor parallelism", () => {
     expect(a.prefill - b.prefill).toBeWithinRel(2 * S.layers * 1 * 1024 * c.activationBytes * perByte, 1e-9);
   });
 
+  // broken: the transfer over `m.nvlinkBandwidth` instead of `m.allReduceBandwidth`: fails.
+  it("an all-reduce's transfer runs at allReduceEfficiency of the NVLink rate: at half, it takes twice as long", () => {
+    const model = synthModel(S);
+    const full = run(prep(model, h100, tp2, { allReduceEfficiency: 1 }), 1, 1024, 256);
+    const half = run(prep(model, h100, tp2, { allReduceEfficiency: 0.5 }), 1, 1024, 256);
+    // the transfer at 1 is 2 per layer x 8 layers x 2 (2 - 1) / 2 x the tokens' vectors / 450 GB/s; at 0.5, twice that
+    const once = (tokens: number) => (2 * S.layers * tokens * c.activationBytes) / 450e9;
+    expect(half.tpot - full.tpot).toBeWithinRel(once(1), 1e-9);
+    expect(half.prefill - full.prefill).toBeWithinRel(once(1024), 1e-9);
+  });
+
   // broken: `p.heads % t === 0` dropped from tensorWidths: 8 x H100 then take TP8 and this fails.
   it("a width that cannot split the attention heads is not used, and is refused when asked for", () => {
     const twelve = synthModel({ ...S, heads: 12, kvHeads: 4 }, "twelve-heads");

@@ -93,7 +93,7 @@ export const WAFER: Omit<WaferParams, "kind" | "speculationAcceptance"> = {
 };
 
 export const GPU: Omit<GpuParams, "kind" | "speculationAcceptance"> = {
-  memoryEfficiency: 0.8, computeEfficiency: 0.5, lowPrecisionEfficiency: 0.4, allReduceLatency: 10e-6, stepOverhead: 100e-6, prefillOverhead: 1e-3, draftOverhead: 50e-6,
+  memoryEfficiency: 0.8, computeEfficiency: 0.5, lowPrecisionEfficiency: 0.4, allReduceLatency: 10e-6, allReduceEfficiency: 1, stepOverhead: 100e-6, prefillOverhead: 1e-3, draftOverhead: 50e-6,
   networkLatency: 20e-6, memoryFraction: 0.9, runtimeReserve: 4e9,
 };
 

@@ -147,7 +147,7 @@ function forwardGpu(p: ModelProfile, m: GpuMachine, segments: readonly Segment[]
     const atCmp = w.attnFlops / m.groupCompute;
     // Two all-reduces per layer under tensor parallelism: after attention and after the FFN.
     const arLatency = allReduceLatency(m.tensorParallel, m.allReduceLatency);
-    const arTransfer = allReduceTransfer(w.tokens * p.hidden * p.activationBytesPerElement, m.tensorParallel, m.nvlinkBandwidth);
+    const arTransfer = allReduceTransfer(w.tokens * p.hidden * p.activationBytesPerElement, m.tensorParallel, m.allReduceBandwidth);
     const n = g.count;
     if (mmMem >= mmCmp) memSum += n * mmMem; else cmpSum += n * mmCmp;
     if (atMem >= atCmp) memSum += n * atMem; else cmpSum += n * atCmp;
