@@ -24,6 +24,7 @@ export interface PredictFlags {
   specDraftTokens?: number;
   specAcceptance?: number;
   specDraftModel?: string;
+  stackSpeculation?: boolean;
   software?: string;
   coresPerLayer?: number;
   tensorParallel?: number;
@@ -48,6 +49,7 @@ export function addPredictionOptions(cmd: Command, opts: { hardwareRequired: boo
     .option("--spec-draft-tokens <K>", "speculative decoding: draft tokens per step", wholeNumber("--spec-draft-tokens"))
     .option("--spec-acceptance <A>", "speculative decoding: probability each draft token is accepted", fraction("--spec-acceptance"))
     .option("--spec-draft-model <id|file>", "draft model for speculative decoding; default: a one-layer draft head")
+    .option("--stack-speculation", "speculate as the software set declares (its draft and length, its fitted acceptance), as its vendor said it serves")
     .option("--software <id>", "software stack whose fitted parameters to use; default: the hardware's default")
     .option("--cores-per-layer <N>", "wafer only: cores each layer occupies (as in WaferLLM's per-grid benchmarks); default: the region that serves best", wholeNumber("--cores-per-layer"))
     .option("--tensor-parallel <T>", "GPU only: tensor-parallel width; default: the layout that serves a request fastest on the chips", wholeNumber("--tensor-parallel"))
@@ -64,6 +66,9 @@ export function predictionLayers(f: PredictFlags, hardware = f.hardware): Layer[
   if ((f.specDraftTokens === undefined) !== (f.specAcceptance === undefined)) {
     throw inputError({ file: f.specDraftTokens === undefined ? "--spec-draft-tokens" : "--spec-acceptance", path: "", problem: "speculative decoding needs both --spec-draft-tokens and --spec-acceptance", expected: "both flags or neither" });
   }
+  if (f.stackSpeculation === true && (f.specDraftTokens !== undefined || f.specDraftModel !== undefined)) {
+    throw inputError({ file: "--stack-speculation", path: "", problem: `cannot be combined with ${f.specDraftTokens !== undefined ? "--spec-draft-tokens/--spec-acceptance" : "--spec-draft-model"}`, expected: "one way of speculating" });
+  }
   if (f.specDraftModel !== undefined && f.specDraftTokens === undefined) {
     throw inputError({ file: "--spec-draft-model", path: "", problem: "a draft model without speculative decoding", expected: "--spec-draft-tokens and --spec-acceptance as well" });
   }
@@ -73,7 +78,7 @@ export function predictionLayers(f: PredictFlags, hardware = f.hardware): Layer[
       "--cores-per-layer": f.coresPerLayer, "--tensor-parallel": f.tensorParallel, "--pipeline-stages": f.pipelineStages,
       "--memory-fraction": f.memoryFraction, "--expert-placement": f.expertPlacement, "--batch": f.batch, "--prompt-tokens": f.promptTokens, "--output-tokens": f.outputTokens,
       "--spec-draft-tokens": f.specDraftTokens !== undefined && f.specAcceptance !== undefined ? { draftTokens: f.specDraftTokens, acceptance: f.specAcceptance } : undefined,
-      "--spec-draft-model": f.specDraftModel, "--stack": f.stack,
+      "--spec-draft-model": f.specDraftModel, "--stack-speculation": f.stackSpeculation === true ? "stack" : undefined, "--stack": f.stack,
     }),
     ...setLayers(f.set),
   ];

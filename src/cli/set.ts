@@ -22,7 +22,7 @@ export const FLAG_KEYS = {
   "--model": "model", "--hardware": "hardware", "--chips": "chips", "--precision": "precision", "--software": "software",
   "--cores-per-layer": "coresPerLayer", "--tensor-parallel": "tensorParallel", "--pipeline-stages": "pipelineStages",
   "--memory-fraction": "memoryFraction", "--expert-placement": "expertPlacement", "--batch": "batch", "--prompt-tokens": "promptTokens", "--output-tokens": "outputTokens",
-  "--spec-draft-tokens": "speculation", "--spec-draft-model": "draftModel", "--stack": "stack",
+  "--spec-draft-tokens": "speculation", "--stack-speculation": "speculation", "--spec-draft-model": "draftModel", "--stack": "stack",
 } as const satisfies Readonly<Record<string, string>>;
 
 /** Scenario-file keys with a structure of their own: not values a --set can give. */

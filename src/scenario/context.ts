@@ -1,6 +1,6 @@
 import { InputError, type Issue } from "../errors.js";
 import { defOf, getParam, PARAMETER_DEFS, withParams, type ParameterValue, type ParamName } from "../engine/parameters.js";
-import { prepareFrom, type Prepared } from "../engine/predict.js";
+import { prepareFrom, withStackDraft, type Prepared } from "../engine/predict.js";
 import { loadHardware } from "../hardware/load.js";
 import type { Hardware } from "../hardware/types.js";
 import { readData } from "../io/read.js";
@@ -169,9 +169,10 @@ export interface Context {
 /**
  * Builds the deployment for one combination of structural inputs: loads (cached) model and
  * hardware, applies hardware and model what-ifs to the validated descriptions, prepares the
- * engine once, then applies parameter what-ifs to the plain parameter values.
+ * engine once (with the software set's declared draft model when `stackDraft`), then applies
+ * parameter what-ifs to the plain parameter values.
  */
-export function buildContext(given: ReadonlyMap<string, Given>): Context {
+export function buildContext(given: ReadonlyMap<string, Given>, opts: { stackDraft?: boolean } = {}): Context {
   const get = (k: string) => given.get(k);
   const modelG = get("model")!;
   const hwG = get("hardware")!;
@@ -199,6 +200,8 @@ export function buildContext(given: ReadonlyMap<string, Given>): Context {
     ...(typeof memoryFraction === "number" ? { memoryFraction } : {}),
     ...(expertPlacement === "sliced" || expertPlacement === "per-expert" ? { expertPlacement } : {}),
   }, draft), { "--cores-per-layer": get("coresPerLayer"), "--tensor-parallel": get("tensorParallel"), "--pipeline-stages": get("pipelineStages"), "--memory-fraction": get("memoryFraction"), "--expert-placement": get("expertPlacement") });
+  // `speculation: stack` somewhere in the scenario: the draft model the software set declares (a draft head needs none)
+  if (opts.stackDraft) pr = blame(software !== undefined ? get("software") : hwG, () => withStackDraft(pr));
   const paramGiven = [...given.values()].filter((g) => g.key.startsWith("parameters."));
   if (paramGiven.length > 0) pr = overrideParameters(pr, paramGiven);
   const stack = get("stack")?.value;

@@ -125,8 +125,9 @@ const SPECULATION_SCHEMA = {
   oneOf: [
     { type: "object", properties: { draftTokens: { type: "integer", minimum: 1, maximum: LIMITS.draftTokens.max }, acceptance: { type: "number", minimum: 0, maximum: 1 } }, required: ["draftTokens", "acceptance"], additionalProperties: false },
     { const: "none" },
+    { const: "stack" },
   ],
-  description: "speculative decoding: {draftTokens, acceptance}, or none",
+  description: "speculative decoding: {draftTokens, acceptance}, none, or stack (the speculation the software set declares, with its fitted acceptance)",
 };
 
 /** The keys of a prediction. Their order is the order of columns and of the inputs table. */
@@ -163,8 +164,13 @@ export const BASE_KEYS: readonly KeyDef[] = [
   whole("promptTokens", "workload", "prompt length in tokens", LIMITS.tokens),
   whole("outputTokens", "workload", "output length in tokens", LIMITS.tokens),
   {
-    key: "speculation", role: "workload", doc: "speculative decoding: {draftTokens, acceptance}, or none",
-    check: (raw, file, path, issues) => (raw === "none" || raw === null ? null : specCheck(SPECULATION_SPEC)(raw, file, path, issues)),
+    key: "speculation", role: "workload", doc: "speculative decoding: {draftTokens, acceptance}, none, or stack (the speculation the software set declares, with its fitted acceptance)",
+    check: (raw, file, path, issues) => {
+      if (raw === "none" || raw === null) return null;
+      if (raw === "stack") return "stack";
+      if (typeof raw !== "object") return bad(issues, file, path, "not a speculation", raw, "{draftTokens, acceptance}, none, or stack (the speculation the software set declares)");
+      return specCheck(SPECULATION_SPEC)(raw, file, path, issues);
+    },
     schema: SPECULATION_SCHEMA,
   },
   whole("speculation.draftTokens", "workload", "speculative decoding: draft tokens per verify step", LIMITS.draftTokens),

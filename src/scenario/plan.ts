@@ -7,7 +7,7 @@ import { loadHardware } from "../hardware/load.js";
 import { loadModel } from "../model/load.js";
 import { csvEscape } from "./output.js";
 import { packageVersion, type RunProvenance } from "./provenance.js";
-import { evaluate, type Prediction } from "../engine/predict.js";
+import { evaluate, stackSpeculationOf, type Prediction } from "../engine/predict.js";
 import { axisIndices, grid, type Grid } from "./axes.js";
 import { buildContext, type Context, type Given } from "./context.js";
 import { BOUNDS, LeanEvaluator, M, METRICS } from "./fast.js";
@@ -52,7 +52,11 @@ function axisCell(a: Axis, j: number): Cell {
   return v === null ? a.texts[j]! : cellOf(v);
 }
 
+/** The draft-tokens slot of `speculation: stack`: resolved per point from the software set's declaration. */
+const STACK_SPEC = -1;
+
 function specOf(v: Value): [number, number] {
+  if (v === "stack") return [STACK_SPEC, NaN];
   if (v === null || typeof v !== "object" || !("draftTokens" in v)) return [0, NaN];
   return [Number(v["draftTokens"]), Number(v["acceptance"])];
 }
@@ -102,6 +106,8 @@ export class Plan {
   private readonly structAxes: number[] = [];
   private readonly structStrides: number[] = [];
   private readonly evaluators: (LeanEvaluator | undefined)[] = [];
+  /** whether any point speculates as its software set declares (`speculation: stack`) */
+  private readonly stackSpec: boolean;
   /** the metric indices a caller reads (only()); undefined: all */
   private read: Int32Array | undefined;
   private readonly contexts: (Context | undefined)[] = [];
@@ -161,6 +167,7 @@ export class Plan {
       }
     });
     this.specAxis = specAxis;
+    this.stackSpec = s.get("speculation")?.value === "stack" || scenario.axes.some((a) => a.key === "speculation" && a.values.includes("stack"));
     // The whole-speculation axis is applied before its parts (draftTokens, acceptance).
     this.workloadAxes.sort((x, y) => x.slot - y.slot);
     this.cells = scenario.axes.map((a) => a.values.map((_, j) => axisCell(a, j)));
@@ -248,7 +255,7 @@ export class Plan {
         const i = idx[a]!;
         given.set(axis.key, { key: axis.key, value: axis.values[i]!, text: axis.texts[i]!, file: axis.file });
       }
-      c = buildContext(given);
+      c = buildContext(given, { stackDraft: this.stackSpec });
       if (this.sessions && c.stack !== null) {
         // A session loads its stack itself: check it here, against the scenario, before any output.
         const g = given.get("stack")!;
@@ -302,6 +309,10 @@ export class Plan {
     let ev = this.evaluators[key];
     if (!ev) { this.contextAt(idx); ev = this.evaluators[key]!; }
     const w = this.workload(idx);
+    if (w[W.draftTokens] === STACK_SPEC) {
+      const why = this.stackSpeculation(this.contexts[key]!, w);
+      if (why !== "") { this.out.fill(NaN); return why; }
+    }
     if (w[W.draftTokens]! > 0 && !(w[W.acceptance]! >= 0)) {
       this.out.fill(NaN);
       return "speculation needs an acceptance";
@@ -381,7 +392,25 @@ export class Plan {
     return { session: this.session(c, Float64Array.from(this.workload(idx))), context: c };
   }
 
+  /**
+   * `speculation: stack` at one point: the draft length and fitted acceptance the software set
+   * declares, into `w` (no speculation when it declares a length of 0). Returns "" or why the
+   * point cannot speculate so (a set that declares none).
+   */
+  private stackSpeculation(c: Context, w: Float64Array, thrown = false): string {
+    try {
+      const s = stackSpeculationOf(c.prepared, { batch: w[W.batch]!, promptTokens: w[W.prompt]!, outputTokens: w[W.output]! });
+      w[W.draftTokens] = s?.draftTokens ?? 0;
+      w[W.acceptance] = s?.acceptance ?? NaN;
+      return "";
+    } catch (err) {
+      if (thrown || !(err instanceof InputError)) throw err;
+      return err.issues.map((i) => i.problem).join("; ");
+    }
+  }
+
   private prediction(c: Context, w: Float64Array): Prediction {
+    if (w[W.draftTokens] === STACK_SPEC) this.stackSpeculation(c, w, true);
     const k = w[W.draftTokens]!;
     return evaluate(c.prepared, { batch: w[W.batch]!, promptTokens: w[W.prompt]!, outputTokens: w[W.output]! }, k > 0 ? { draftTokens: k, acceptance: w[W.acceptance]! } : undefined);
   }

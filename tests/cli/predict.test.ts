@@ -36,6 +36,28 @@ describe("wafersim predict", () => {
     expect(bad.stdout).toBe("");
   });
 
+  it("--stack-speculation speculates as the software set declares: its draft, the best length, its fitted acceptance", async () => {
+    const { parameterSetFor } = await import("../../src/engine/parameters.js");
+    const { loadHardware } = await import("../../src/hardware/load.js");
+    const set = parameterSetFor(loadHardware("cerebras-wse3"));
+    const j = JSON.parse(cli(["predict", "--model", "llama-3.1-70b", "--hardware", "cerebras-wse3", "--stack-speculation", "--json"]).stdout);
+    expect(j.speculation.acceptance).toBe(set.values.speculationAcceptance!.value);
+    expect(j.speculation.draft).toBe(set.speculation!.draft);
+    const k = j.speculation.draftTokens as number;
+    expect(j.speculation.tokensPerStep).toBeWithinRel((1 - j.speculation.acceptance ** (k + 1)) / (1 - j.speculation.acceptance), 1e-9);
+    // "best": no other length at that acceptance decodes faster
+    for (const other of [k - 1, k + 1].filter((x) => x >= 1)) {
+      const o = JSON.parse(cli(["predict", "--model", "llama-3.1-70b", "--hardware", "cerebras-wse3", "--spec-draft-tokens", String(other), "--spec-acceptance", String(j.speculation.acceptance), "--spec-draft-model", set.speculation!.draft, "--json"]).stdout);
+      expect(o.decode.tokensPerSecondPerUser).toBeLessThanOrEqual(j.decode.tokensPerSecondPerUser * (1 + 1e-9));
+    }
+    const none = cli(["predict", "--model", "llama-3.1-70b", "--hardware", "nvidia-h100-sxm", "--chips", "8", "--stack-speculation"]);
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--stack-speculation: the software set tensorrt-llm declares no speculative decoding/);
+    const both = cli(["predict", "--model", "llama-3.1-70b", "--hardware", "cerebras-wse3", "--stack-speculation", "--spec-draft-tokens", "3", "--spec-acceptance", "0.5"]);
+    expect(both.code).toBe(2);
+    expect(both.stderr).toMatch(/--stack-speculation: cannot be combined with --spec-draft-tokens/);
+  });
+
   it("speculative decoding flags", () => {
     const j = JSON.parse(cli(["predict", "--model", "llama-3.1-70b", "--hardware", "nvidia-h200", "--spec-draft-tokens", "4", "--spec-acceptance", "0.7", "--json"]).stdout);
     expect(j.speculation.tokensPerStep).toBeWithinRel((1 - 0.7 ** 5) / 0.3, 1e-9);
