@@ -385,8 +385,8 @@ export class Plan {
     const kvPerUser = kvPerUserOf(p, context, draft);
     const cap = hw.memory.capacity.value;
     if (asked === undefined) {
-      const w = this.fewestWafers(batch, weights, kvPerUser, context, draft);
       const rmin = minRegionCores(p, hw, context, batch);
+      const w = this.fewestWafers(batch, weights, kvPerUser, context, draft, rmin);
       const rmax = maxRegionCores(p, hw, draft, w);
       waferMemory(p, hw, context, draft, w, 1, batch, this.memory);
       return this.setWafer(w, this.bestRegion(w, rmin, rmax, batch, decodeContext), 1, batch, p.layers, 0);
@@ -424,10 +424,9 @@ export class Plan {
   }
 
   /** The fewest wafers that hold `users` users: their bytes, and layer regions that hold a layer each. */
-  private fewestWafers(users: number, weights: number, kvPerUser: number, context: number, draft: Resident | undefined): number {
+  private fewestWafers(users: number, weights: number, kvPerUser: number, context: number, draft: Resident | undefined, rmin = minRegionCores(this.pr.profile, this.pr.hardware, context, users)): number {
     const hw = this.pr.hardware;
     let w = Math.max(1, Math.ceil((weights + users * kvPerUser) / hw.memory.capacity.value));
-    const rmin = minRegionCores(this.pr.profile, hw, context, users);
     const regions = regionsOf(this.pr.profile, draft);
     while (Math.floor((waferCores(hw) * w) / regions) < rmin) w++;
     return w;
