@@ -9,6 +9,8 @@ const dir = process.env.MUTATE ?? "engine";
 // cache keys on the validating code's file times, which a mutant does not change (a loader mutant
 // would be read from the cache and survive); property tests run 20 cases each.
 process.env.WAFERSIM_NO_CACHE = "1";
+// tests/engine/synthetic.ts's lazy() then computes per test, so each test's coverage is its own.
+process.env.WAFERSIM_MUTATION = "1";
 process.env.PROPERTY_RUNS ??= "20";
 
 /** @type {import("@stryker-mutator/api/core").PartialStrykerOptions} */

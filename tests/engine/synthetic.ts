@@ -127,6 +127,10 @@ export function prep(model: Model, hw: Hardware, opts: Omit<PredictOptions, "mod
  * testing. Keep such work behind `lazy`.
  */
 export function lazy<T>(make: () => T): () => T {
+  // Under mutation testing every test computes its own value: Stryker runs, for each mutant,
+  // the tests that executed its code, and a value one test computed and others reused would
+  // count only for the first (a mutant the others would catch then survives).
+  if (process.env["WAFERSIM_MUTATION"] === "1") return make;
   let v: { value: T } | undefined;
   return () => (v ??= { value: make() }).value;
 }
