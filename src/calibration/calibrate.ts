@@ -141,7 +141,10 @@ function specOf(c: Conditions, pr: Prepared, plan: Plan, params: Params, batch: 
     const k = declared.draftTokens === "best" ? bestDraftTokens(plan, batch, c.promptTokens, c.outputTokens, acceptance) : declared.draftTokens;
     return k > 0 ? { draftTokens: k, acceptance } : undefined;
   }
-  return { draftTokens: s.draftTokens, acceptance: s.acceptance ?? acceptanceFor(s.draftTokens, s.acceptedPerStep!) };
+  return {
+    draftTokens: s.draftTokens, acceptance: s.acceptance ?? acceptanceFor(s.draftTokens, s.acceptedPerStep!),
+    ...(s.verifyTokens !== undefined ? { verifyTokens: s.verifyTokens } : {}), ...(s.draftWidth !== undefined ? { draftWidth: s.draftWidth } : {}),
+  };
 }
 
 /** Predicts a case's metric with the given parameter values. The published value is not an input. */

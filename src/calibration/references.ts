@@ -41,6 +41,10 @@ export interface StatedSpeculation {
   readonly acceptance?: number;
   /** accepted tokens per verify step (the "acceptance length" engines report) */
   readonly acceptedPerStep?: number;
+  /** a tree: tokens the verify pass checks (--speculative-num-draft-tokens) */
+  readonly verifyTokens?: number;
+  /** a tree: candidates each draft step extends (--speculative-eagle-topk) */
+  readonly draftWidth?: number;
 }
 
 /** What a reference and a check share: the figure, where it comes from, its conditions. */
@@ -123,13 +127,13 @@ export function loadReferences(file = REFERENCES_FILE): { references: Reference[
 
 function checkSpeculation(v: unknown, file: string, path: string, issues: Issue[]): void {
   if (v === undefined || v === "stack") return;
-  const expected = "\"stack\", or {draft: <model id> | head, draftTokens: <1-16>, acceptance: <0-1> or acceptedPerStep: <1 to draftTokens + 1>}";
+  const expected = "\"stack\", or {draft: <model id> | head, draftTokens: <1-16>, acceptance: <0-1> or acceptedPerStep: <1 to draftTokens + 1>, and for a tree verifyTokens: <2-1024>, draftWidth: <1-64>}";
   if (typeof v !== "object" || v === null || Array.isArray(v)) {
     issues.push({ file, path, problem: "not a speculation", got: JSON.stringify(v).slice(0, 80), expected });
     return;
   }
   const o = v as Record<string, unknown>;
-  const extra = Object.keys(o).filter((k) => !["draft", "draftTokens", "acceptance", "acceptedPerStep"].includes(k));
+  const extra = Object.keys(o).filter((k) => !["draft", "draftTokens", "acceptance", "acceptedPerStep", "verifyTokens", "draftWidth"].includes(k));
   const k = o["draftTokens"];
   const bad = (problem: string): void => void issues.push({ file, path, problem, got: JSON.stringify(v).slice(0, 80), expected });
   if (extra.length > 0) return bad(`unknown field ${extra.join(", ")}`);
@@ -140,6 +144,10 @@ function checkSpeculation(v: unknown, file: string, path: string, issues: Issue[
   if ((a === undefined) === (t === undefined)) return bad("give exactly one of acceptance and acceptedPerStep");
   if (a !== undefined && !(typeof a === "number" && a >= 0 && a < 1)) return bad("acceptance is not a probability below 1");
   if (t !== undefined && !(typeof t === "number" && t >= 1 && t <= k + 1)) return bad("acceptedPerStep is not between 1 and draftTokens + 1");
+  const checked = o["verifyTokens"];
+  if (checked !== undefined && !(typeof checked === "number" && Number.isInteger(checked) && checked >= 2 && checked <= 1024)) return bad("verifyTokens is not a whole number from 2 to 1024");
+  const w = o["draftWidth"];
+  if (w !== undefined && !(typeof w === "number" && Number.isInteger(w) && w >= 1 && w <= 64)) return bad("draftWidth is not a whole number from 1 to 64");
 }
 
 /**

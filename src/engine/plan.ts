@@ -51,6 +51,10 @@ export interface Point {
 export interface SpecInput {
   readonly draftTokens: number;
   readonly acceptance: number;
+  /** a tree's verify pass: the tokens it checks (default draftTokens + 1, a chain) */
+  readonly verifyTokens?: number;
+  /** a tree's draft steps: the candidates each extends (default 1, a chain) */
+  readonly draftWidth?: number;
 }
 
 interface Draft {
@@ -150,9 +154,12 @@ export class Plan {
     if (speculating) {
       const draft = this.draftFor(m);
       const k = spec.draftTokens;
-      const verify = this.pass(m, this.pr.profile, users, k + 1, decodeContext, k + 1, dec);
+      // A chain verifies its k drafted tokens and one more; a tree every candidate it kept.
+      const checked = spec.verifyTokens ?? k + 1;
+      const width = spec.draftWidth ?? 1;
+      const verify = this.pass(m, this.pr.profile, users, checked, decodeContext, checked, dec);
       const d = resetAcc(this.draftAcc);
-      const step = this.pass(draft.machine, draft.profile, users, 1, decodeContext, 1, d);
+      const step = this.pass(draft.machine, draft.profile, users, width, decodeContext, width, d);
       const draftSeconds = k * (step + draft.overhead) + draft.handoff;
       dec.draft += draftSeconds;
       pt.tokensPerStep = expectedTokensPerStep(k, spec.acceptance);

@@ -52,6 +52,13 @@ export interface Workload {
 export interface Speculation {
   readonly draftTokens: number;
   readonly acceptance: number;
+  /**
+   * Tree speculation (EAGLE-2/3 as SGLang runs it): the tokens the verify pass checks (its
+   * --speculative-num-draft-tokens; a chain checks draftTokens + 1, the default) and the
+   * candidates each draft step extends (its top-k; a chain extends 1, the default).
+   */
+  readonly verifyTokens?: number;
+  readonly draftWidth?: number;
 }
 
 export interface PredictOptions {

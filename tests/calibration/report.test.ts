@@ -55,6 +55,11 @@ describe("the references file", () => {
     ["{draft: head, draftTokens: 3, acceptance: -0.1}", "acceptance is not a probability below 1"],
     ["{draft: head, draftTokens: 3, acceptedPerStep: 0.5}", "acceptedPerStep is not between 1 and draftTokens + 1"],
     ["{draft: head, draftTokens: 3, acceptedPerStep: 4.5}", "acceptedPerStep is not between 1 and draftTokens + 1"],
+    ["{draft: head, draftTokens: 8, acceptedPerStep: 5.88, verifyTokens: 64, draftWidth: 8}", undefined],
+    ["{draft: head, draftTokens: 3, acceptance: 0.7, verifyTokens: 1}", "verifyTokens is not a whole number from 2 to 1024"],
+    ["{draft: head, draftTokens: 3, acceptance: 0.7, verifyTokens: 2000}", "verifyTokens is not a whole number from 2 to 1024"],
+    ["{draft: head, draftTokens: 3, acceptance: 0.7, draftWidth: 0}", "draftWidth is not a whole number from 1 to 64"],
+    ["{draft: head, draftTokens: 3, acceptance: 0.7, draftWidth: 1.5}", "draftWidth is not a whole number from 1 to 64"],
   ] as const)("speculation %s: %s", (spec, problem) => {
     const f = figures(`references:\n${ref("s", "", cond.replace("}", `, speculation: ${spec}}`))}`);
     if (problem === undefined) {

@@ -257,6 +257,24 @@ describe("speculative decoding", () => {
     expect(r.tpotPlain).toBeWithinRel(plain, 1e-9);
   });
 
+  // broken: the verify pass checking k + 1 tokens whatever the tree, or each draft step extending one candidate.
+  it("a tree (EAGLE as SGLang runs it) verifies all its kept tokens at once and extends its top-k candidates per draft step", () => {
+    const c = counts(S);
+    const bw = h100.memory.bandwidth.value * GPU.memoryEfficiency;
+    const [P, O, V, W] = [1000, 200, 16, 4];
+    const r = run(prep(synthModel(S), h100), 1, P, O, { draftTokens: k, acceptance: a, verifyTokens: V, draftWidth: W });
+    const ctx = P + O / 2;
+    // still memory-bound at batch 1: the verify pass reads the weights once and the KV of its 16
+    // tokens; each draft step one layer and the head once for its 4 candidates
+    const verify = (S.layers * (c.fixedBytes + (ctx + V) * c.kvBytesPerToken) + c.headBytes) / bw + GPU.stepOverhead;
+    const draftStep = (c.fixedBytes + (ctx + W) * c.kvBytesPerToken + c.headBytes) / bw + GPU.draftOverhead;
+    expect(r.tokensPerStep).toBeWithinRel(tokensPerStep, 1e-12);
+    expect(r.tpot).toBeWithinRel((verify + k * draftStep) / tokensPerStep, 1e-9);
+    // a chain is the tree of width 1 that checks k + 1 tokens
+    const chain = run(prep(synthModel(S), h100), 1, P, O, { draftTokens: k, acceptance: a });
+    expect(run(prep(synthModel(S), h100), 1, P, O, { draftTokens: k, acceptance: a, verifyTokens: k + 1, draftWidth: 1 }).tpot).toBe(chain.tpot);
+  });
+
   // broken: the draft head placed on the target's wafers (paying their hand-offs per draft token).
   it("a draft head next to the output head pays no hand-off between wafers: only the verify pass does", () => {
     const model = synthModel(BIG);

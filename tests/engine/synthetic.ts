@@ -141,7 +141,7 @@ export function planFor(pr: Prepared): Plan {
 }
 
 /** The figures of one evaluation, copied out of the plan's reused point. */
-export function run(pr: Prepared, batch: number, prompt: number, output: number, spec?: { draftTokens: number; acceptance: number }) {
+export function run(pr: Prepared, batch: number, prompt: number, output: number, spec?: { draftTokens: number; acceptance: number; verifyTokens?: number; draftWidth?: number }) {
   const pt = new Plan(pr).evaluate(batch, prompt, output, spec);
   if (pt.why !== "") throw new Error(pt.why);
   return {
