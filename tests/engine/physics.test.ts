@@ -92,6 +92,22 @@ describe("MoE experts on a wafer", () => {
   });
 });
 
+describe("replicas", () => {
+  // broken: the fuller replicas' count or users in the uneven aggregate (replicas + fuller, users + 1): fails.
+  it("21 users on two replicas: one serves 11 at its own step time, the other 10 at its own", () => {
+    const c = counts(S);
+    const bw = h100.memory.bandwidth.value * GPU.memoryEfficiency;
+    const [P, O] = [30_000, 2];
+    const r = run(prep(synthModel(S), h100, { chips: 2, tensorParallel: 1 }), 21, P, O);
+    expect(r.layout).toMatchObject({ replicas: 2, usersPerReplica: 11, tensorParallel: 1 });
+    // memory-bound at a 30k context: t(u) = (the weights + u users' KV + the head) / bandwidth + the step overhead
+    const ctx = P + O / 2;
+    const t = (u: number) => (S.layers * (c.fixedBytes + u * (ctx + 1) * c.kvBytesPerToken) + c.headBytes) / bw + GPU.stepOverhead;
+    expect(r.tpot).toBeWithinRel(t(11), 1e-9);
+    expect(r.aggregate).toBeWithinRel(11 / t(11) + 10 / t(10), 1e-9);
+  });
+});
+
 describe("tensor parallelism", () => {
   const c = counts(S);
   const tp2 = { chips: 2, tensorParallel: 2 };

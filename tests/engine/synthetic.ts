@@ -145,7 +145,7 @@ export function run(pr: Prepared, batch: number, prompt: number, output: number,
   const pt = new Plan(pr).evaluate(batch, prompt, output, spec);
   if (pt.why !== "") throw new Error(pt.why);
   return {
-    tpot: pt.tpot, tpotPlain: pt.tpotPlain, tokensPerStep: pt.tokensPerStep, prefill: pt.prefillSeconds,
+    tpot: pt.tpot, aggregate: pt.aggregate, tpotPlain: pt.tpotPlain, tokensPerStep: pt.tokensPerStep, prefill: pt.prefillSeconds,
     requestSeconds: pt.prefillSeconds + (output - 1) * pt.tpot,
     layout: { ...pt.layout }, memory: { ...pt.memory }, decode: { ...pt.decode }, prefillParts: { ...pt.prefill },
     decodeContext: pt.decodeContext,
