@@ -36,15 +36,16 @@ export interface Deployment {
  * one user at `context` tokens, default the model's window or 8,192). Bad input when it does not fit.
  */
 export function deploy(pr: Prepared, opts: { chips?: number; memoryFraction?: number; context?: number } = {}): Deployment {
+  // Re-placed for the chips or fraction asked, with the deployment's parameters (what-ifs included) and draft.
   const p = opts.chips !== undefined || opts.memoryFraction !== undefined
-    ? prepareFrom(pr.model, pr.hardware, {
+    ? { ...prepareFrom(pr.model, pr.hardware, {
       software: pr.parameterSet.software.id,
       ...(pr.precision !== "native" ? { precision: pr.precision } : {}),
       ...(opts.chips !== undefined ? { chips: opts.chips } : pr.chipsAsked !== undefined ? { chips: pr.chipsAsked } : {}),
       ...(pr.tensorParallel !== undefined ? { tensorParallel: pr.tensorParallel } : {}),
       ...(opts.memoryFraction !== undefined ? { memoryFraction: opts.memoryFraction } : pr.memoryFraction !== undefined ? { memoryFraction: pr.memoryFraction } : {}),
       expertPlacement: pr.expertPlacement,
-    })
+    }, pr.draft?.model), params: pr.params, parameterSet: pr.parameterSet }
     : pr;
   const context = opts.context ?? Math.min(pr.model.arch.maxContext ?? 8192, 8192);
   const plan = planOf(p);

@@ -33,6 +33,15 @@ describe("deploy", () => {
     expect(d.kvPoolBytes).toBeWithinRel(wse3.memory.capacity.value - weights, 1e-12);
   });
 
+  it("two replicas pinned to one GPU each: each replica's pool is what its own GPU leaves", () => {
+    const d = deploy(prep(synthModel(S), h100, { tensorParallel: 1 }), { chips: 2 });
+    expect(d).toMatchObject({ chips: 1, tensorParallel: 1, layout: "TP1 x PP1" });
+    expect(d.kvPoolBytes).toBeWithinRel(GPU.memoryFraction * (80e9 - weights - GPU.runtimeReserve), 1e-12);
+    // re-placed for the chips asked, the deployment keeps its own parameters (a what-if), not the set's
+    expect(getParam(d.prepared.params, "stepOverhead")).toBe(GPU.stepOverhead);
+    expect(getParam(d.prepared.params, "runtimeReserve")).toBe(GPU.runtimeReserve);
+  });
+
   it("chips asked for hold several replicas: the pool is one replica's share", () => {
     // 2 GPUs for one user at 8k: the layout a runtime picks for them; the pool per replica is what
     // one replica's GPUs leave
@@ -93,6 +102,8 @@ describe("passSeconds", () => {
     // the head's weights are read (its bytes) even with no logits to compute
     // a prefill pass pays the per-request overhead, not a decode step's
     const expected = S.layers * chunk + c.headBytes / bw + GPU.prefillOverhead;
+    // a decode of the same user at the same cache first: the decode memo must not answer for a chunk
+    expect(passSeconds(d, [{ users: 1, newTokens: 1, cachedTokens: 0, logitTokens: 1 }])).toBeWithinRel(decode(1, 0), 1e-9);
     expect(passSeconds(d, [{ users: 1, newTokens: P, cachedTokens: 0, logitTokens: 0 }])).toBeWithinRel(expected, 1e-9);
     expect(passSeconds(d, [])).toBe(0);
   });
