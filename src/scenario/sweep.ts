@@ -294,7 +294,10 @@ export async function runSweep(scenarioFile: string, opts: SweepOptions): Promis
       await output.write(begin(layout, meta));
     }
     if (pool.length === 0) await renderHere(plan, layout, jobs, rows, progress);
-    else await renderShared(pool, jobs, rows, progress, (j) => (parquet ? { id: -1, chunk: columnsOf(plan, layout, j.start, j.end) } : { id: -1, text: body(plan, layout, j.start, j.end) }));
+    // This thread's rows are encoded at once: a job's text is a rope of a thousand small strings,
+    // and waiting in order behind the workers' jobs it would survive (and be copied by) every
+    // young-generation GC until written; as bytes it is one object outside the young heap.
+    else await renderShared(pool, jobs, rows, progress, (j) => (parquet ? { id: -1, chunk: columnsOf(plan, layout, j.start, j.end) } : { id: -1, bytes: Buffer.from(body(plan, layout, j.start, j.end), "utf8") }));
     if (hash) {
       const trailer: ShardEnd = { rows: points, bytes, sha256: hash.digest("hex") };
       await output.write(`${layout.format === "json" && bytes > 0 ? "\n" : ""}${SHARD_END_MARK}${JSON.stringify(trailer)}\n`);
@@ -332,8 +335,6 @@ async function renderHere(plan: Plan, layout: Layout, jobs: readonly { start: nu
 interface Reply {
   readonly id: number;
   readonly bytes?: Uint8Array;
-  /** rows rendered on this thread */
-  readonly text?: string;
   readonly chunk?: ColumnChunk;
   readonly issues?: readonly Issue[];
   readonly error?: string;
@@ -398,7 +399,7 @@ async function renderShared(pool: readonly Worker[], jobs: readonly { start: num
         const reply = done.get(flushed)!;
         done.delete(flushed);
         if (reply.chunk) await rows.columns(reply.chunk);
-        else await rows.text(reply.bytes ?? reply.text!);
+        else await rows.text(reply.bytes!);
         written += jobs[flushed]!.end - jobs[flushed]!.start;
         flushed++;
         progress.update(written);
