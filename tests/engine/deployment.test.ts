@@ -105,6 +105,9 @@ describe("passSeconds", () => {
     // a decode of the same user at the same cache first: the decode memo must not answer for a chunk
     expect(passSeconds(d, [{ users: 1, newTokens: 1, cachedTokens: 0, logitTokens: 1 }])).toBeWithinRel(decode(1, 0), 1e-9);
     expect(passSeconds(d, [{ users: 1, newTokens: P, cachedTokens: 0, logitTokens: 0 }])).toBeWithinRel(expected, 1e-9);
+    // nor for the chunk that ends the prompt (one logit), nor a one-token chunk (none)
+    expect(passSeconds(d, [{ users: 1, newTokens: P, cachedTokens: 0, logitTokens: 1 }])).toBeWithinRel(expected, 1e-9);
+    expect(passSeconds(d, [{ users: 1, newTokens: 1, cachedTokens: 0, logitTokens: 0 }])).not.toBe(passSeconds(d, [{ users: 1, newTokens: 1, cachedTokens: 0, logitTokens: 1 }]));
     expect(passSeconds(d, [])).toBe(0);
   });
 
