@@ -69,6 +69,8 @@ interface Draft {
 /** Bits of Plan.evaluate's `skip`: parts of a point a caller will not read. */
 export const SKIP_PREFILL = 1;
 export const SKIP_ROOFLINE = 2;
+/** a wafer placed without chips asked: its memory accounting (the layout does not need it); `memory` is then stale */
+export const SKIP_MEMORY = 4;
 
 /** The context of the second probe pass that gives the region's work against the context. */
 const REGION_PROBE_CONTEXT = 16384;
@@ -87,6 +89,8 @@ export class Plan {
   /** per (wafers, users): the work per layer against the context, for the best region (bounded cache) */
   private readonly regionCurves = new Map<number, { a0: number; a1: number; b: number }>();
   private lastCurveKey = -1;
+  /** the current evaluation's skip bits (evaluate) */
+  private skip = 0;
   private lastCurve: { a0: number; a1: number; b: number } | undefined;
   /** the same deployment without chips asked, built once: the chips a point that does not fit would need */
   private auto: Plan | undefined;
@@ -124,8 +128,10 @@ export class Plan {
    * Evaluates one request shape: `batch` users, prompts of `promptTokens` of which the first
    * `cachedTokens` are in the KV cache already (a prompt-cache hit), `outputTokens` out.
    * Fills and returns `this.point`; `why` says when the deployment cannot run it. `skip` (bits
-   * SKIP_PREFILL, SKIP_ROOFLINE) leaves out what a caller will not read (a sweep of decode columns
-   * only): the prefill pass and the roofline are then NaN. The layout and decode do not depend on them.
+   * SKIP_PREFILL, SKIP_ROOFLINE, SKIP_MEMORY) leaves out what a caller will not read (a sweep of
+   * decode columns only): the prefill pass and the roofline are then NaN, and the memory
+   * accounting of a wafer placed without chips asked is not refreshed. The layout and decode do
+   * not depend on them.
    */
   evaluate(batch: number, promptTokens: number, outputTokens: number, spec?: SpecInput, cachedTokens = 0, skip = 0): Point {
     const pt = this.point;
@@ -135,6 +141,7 @@ export class Plan {
       return pt;
     }
     const speculating = spec !== undefined && spec.draftTokens > 0;
+    this.skip = skip;
     this.last.batch = batch;
     this.last.prompt = promptTokens;
     this.last.output = outputTokens;
@@ -395,7 +402,7 @@ export class Plan {
       const rmin = minRegionCores(p, hw, context, batch);
       const w = this.fewestWafers(batch, weights, kvPerUser, context, draft, rmin);
       const rmax = maxRegionCores(p, hw, draft, w);
-      waferMemory(p, hw, context, draft, w, 1, batch, this.memory);
+      if ((this.skip & SKIP_MEMORY) === 0) waferMemory(p, hw, context, draft, w, 1, batch, this.memory);
       return this.setWafer(w, this.bestRegion(w, rmin, rmax, batch, decodeContext), 1, batch, p.layers, 0);
     }
     // Replica counts worth trying: powers of two up to the users, and the most the chips hold;

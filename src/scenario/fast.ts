@@ -1,6 +1,6 @@
 import type { Prepared } from "../engine/prepare.js";
 import { planOf } from "../engine/predict.js";
-import { SKIP_PREFILL, SKIP_ROOFLINE, type Plan } from "../engine/plan.js";
+import { SKIP_MEMORY, SKIP_PREFILL, SKIP_ROOFLINE, type Plan } from "../engine/plan.js";
 import { boundOf, type Bound } from "../engine/types.js";
 
 /**
@@ -42,11 +42,13 @@ export class LeanEvaluator {
 
   /**
    * The metrics a caller will read (indices in M): the prefill pass runs only when prefill,
-   * TTFT or request time is among them, the roofline only when it is; the others are NaN.
+   * TTFT or request time is among them, the roofline only when it is, the memory accounting
+   * only when needed bytes or fits is; the others are NaN.
    */
   only(slots: ArrayLike<number>): void {
     const read = new Set(Array.from(slots));
-    this.skip = (read.has(M.prefill) || read.has(M.ttft) || read.has(M.request) ? 0 : SKIP_PREFILL) | (read.has(M.roofline) ? 0 : SKIP_ROOFLINE);
+    this.skip = (read.has(M.prefill) || read.has(M.ttft) || read.has(M.request) ? 0 : SKIP_PREFILL) | (read.has(M.roofline) ? 0 : SKIP_ROOFLINE)
+      | (read.has(M.needed) || read.has(M.fits) ? 0 : SKIP_MEMORY);
   }
 
   /**
@@ -76,8 +78,9 @@ export class LeanEvaluator {
     out[M.prefill] = pt.prefillSeconds;
     out[M.ttft] = pt.prefillSeconds;
     out[M.request] = pt.prefillSeconds + (outputTokens - 1) * tpot;
-    out[M.needed] = pt.memory.neededBytes;
-    out[M.fits] = pt.memory.fits ? 1 : 0;
+    const memory = (this.skip & SKIP_MEMORY) === 0;
+    out[M.needed] = memory ? pt.memory.neededBytes : NaN;
+    out[M.fits] = memory ? (pt.memory.fits ? 1 : 0) : NaN;
     out[M.params] = pr.model.params.totalParams;
     return "";
   }

@@ -52,7 +52,7 @@ describe("--columns", () => {
     expect(csv[1]).toBe("hardware,batch,promptTokens,decode.bound,note");
   });
 
-  it("a sweep of decode columns only leaves the prefill pass out and changes no value it writes", async () => {
+  it("a sweep of decode columns only leaves the prefill pass, the roofline and the memory accounting out, and changes no value it writes", async () => {
     const decode = ["hardware.chips", "decode.tokensPerSecondPerUser", "decode.timePerOutputTokenSeconds", "decode.aggregateTokensPerSecond", "decode.bound", "memory.fits"];
     const all = jsonOf([]).points;
     jsonOf(["--columns", decode.join(",")]).points.forEach((row, i) => {
@@ -70,6 +70,19 @@ describe("--columns", () => {
     expect(full.out[M.prefill]).toBeGreaterThan(0);
     expect(lean.out[M.prefill]).toBeNaN();
     expect(lean.out[M.roofline]).toBeNaN();
+    expect(full.out[M.needed]).toBeGreaterThan(0);
+    expect(lean.out[M.needed]).toBeNaN();
+    expect(lean.out[M.fits]).toBeNaN();
+    // a wafer placed without chips asked (no memory accounting then): the same speed at every point
+    const auto = join(d, "auto.yaml");
+    writeFileSync(auto, "model: llama-3.1-8b\nhardware: cerebras-wse3\nsweep:\n  batch: [1, 64, 512]\n  promptTokens: [1024, 32768]\n");
+    const a = await makePlan(loadScenario(auto));
+    const b = await makePlan(loadScenario(auto));
+    b.only(["decode.tokensPerSecondPerUser"]);
+    for (let i = 0; i < a.total; i++) {
+      expect(b.evaluateInto(i)).toBe(a.evaluateInto(i));
+      expect(b.out[M.tps]).toBe(a.out[M.tps]);
+    }
   });
 
   it("an unknown name is refused with the list of metrics", () => {
