@@ -213,3 +213,26 @@ describe("a point that cannot run", () => {
     expect(pt.why).toBe("1 x nvidia-h100-sxm cannot hold the model (1.20 kB weights, 64.0 B KV cache against 999 B)");
   });
 });
+
+describe("a plan evaluated many times", () => {
+  // broken: a memo answering for another point (the region curve of other wafers or users, the
+  // last curve whatever the key, a machine of another layout): a reused plan then drifts from a
+  // fresh one.
+  it("gives every point what a fresh plan gives it, in any order (wafer and GPU, with and without chips asked)", () => {
+    const points: [number, number, number][] = [[1, 1024, 256], [64, 8192, 128], [1, 32_768, 16], [512, 2048, 64], [8, 1024, 1024], [1, 1024, 256]];
+    for (const pr of [prep(synthModel(BIG), wse3), prep(synthModel(BIG), wse3, { chips: 4 }), prep(synthModel(S), wse3), prep(synthModel(BIG), h100, { chips: 8 }), prep(synthModel(S), h100)]) {
+      const reused = new Plan(pr);
+      for (const order of [points, [...points].reverse()]) {
+        for (const [b, p, o] of order) {
+          const a = reused.evaluate(b, p, o);
+          const fresh = new Plan(pr).evaluate(b, p, o);
+          expect(a.why).toBe(fresh.why);
+          if (fresh.why !== "") continue;
+          expect(a.tpot, `${pr.hardware.id} ${b} x ${p}`).toBe(fresh.tpot);
+          expect(a.prefillSeconds).toBe(fresh.prefillSeconds);
+          expect({ ...a.layout }).toEqual({ ...fresh.layout });
+        }
+      }
+    }
+  });
+});
