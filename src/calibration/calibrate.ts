@@ -275,8 +275,8 @@ function fitChips(groups: readonly FitGroup[], cases: ReadonlyMap<FitGroup, read
  * percent (NVLink efficiency in a set of batch-1 decodes, whose all-reduces carry a few kB), so
  * it is held at the middle of its range and named as assumed, not reported as measured.
  */
-function unidentified(set: ParameterSet, cases: readonly Case[], params: Params): string[] {
-  return fittedDefs(set).filter((d) => {
+function unidentified(set: ParameterSet, cases: readonly Case[], params: Params, defs: readonly ParameterDef[] = fittedDefs(set)): string[] {
+  return defs.filter((d) => {
     const lo = withParams(params, { [d.name]: d.bounds[0] });
     const hi = withParams(params, { [d.name]: d.bounds[1] });
     return cases.every((c) => {
@@ -289,7 +289,7 @@ function unidentified(set: ParameterSet, cases: readonly Case[], params: Params)
 
 /** The software-scope parameters a stack's fit holds at the middle of their ranges: those its cases do not pin, judged from there. */
 function held(g: FitGroup, cases: readonly Case[]): Set<string> {
-  return new Set(unidentified(g.set, cases, g.prior).filter((n) => fittedDefs(g.set).find((d) => d.name === n)!.scope === "software"));
+  return new Set(unidentified(g.set, cases, g.prior, fittedDefs(g.set).filter((d) => d.scope === "software")));
 }
 
 /** Fitted parameters within 2% of a bound: at most 2% above the lower bound, or 2% below the upper one. */

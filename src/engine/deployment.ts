@@ -2,7 +2,7 @@ import { inputError } from "../errors.js";
 import { forward, newAcc, resetAcc, type Segment } from "./phases/forward.js";
 import { layoutLabel } from "./placement.js";
 import { planOf } from "./predict.js";
-import { prepareFrom, type Prepared } from "./prepare.js";
+import { reprepare, type Prepared } from "./prepare.js";
 import { kvBytesPerSequence, kvReplication } from "./profile.js";
 import type { Machine } from "./machine.js";
 
@@ -36,16 +36,9 @@ export interface Deployment {
  * one user at `context` tokens, default the model's window or 8,192). Bad input when it does not fit.
  */
 export function deploy(pr: Prepared, opts: { chips?: number; memoryFraction?: number; context?: number } = {}): Deployment {
-  // Re-placed for the chips or fraction asked, with the deployment's parameters (what-ifs included) and draft.
+  // Re-placed for the chips or fraction asked, keeping the deployment's choices, parameters (what-ifs included) and draft.
   const p = opts.chips !== undefined || opts.memoryFraction !== undefined
-    ? { ...prepareFrom(pr.model, pr.hardware, {
-      software: pr.parameterSet.software.id,
-      ...(pr.precision !== "native" ? { precision: pr.precision } : {}),
-      ...(opts.chips !== undefined ? { chips: opts.chips } : pr.chipsAsked !== undefined ? { chips: pr.chipsAsked } : {}),
-      ...(pr.tensorParallel !== undefined ? { tensorParallel: pr.tensorParallel } : {}),
-      ...(opts.memoryFraction !== undefined ? { memoryFraction: opts.memoryFraction } : pr.memoryFraction !== undefined ? { memoryFraction: pr.memoryFraction } : {}),
-      expertPlacement: pr.expertPlacement,
-    }, pr.draft?.model), params: pr.params, parameterSet: pr.parameterSet }
+    ? reprepare(pr, { ...(opts.chips !== undefined ? { chips: opts.chips } : {}), ...(opts.memoryFraction !== undefined ? { memoryFraction: opts.memoryFraction } : {}) })
     : pr;
   const context = opts.context ?? Math.min(pr.model.arch.maxContext ?? 8192, 8192);
   const plan = planOf(p);

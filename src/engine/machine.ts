@@ -15,8 +15,7 @@ export interface GpuMachine {
   readonly groupBandwidth: number;
   /** effective FLOP/s of one tensor-parallel group */
   readonly groupCompute: number;
-  readonly nvlinkBandwidth: number;
-  /** what a tensor-parallel all-reduce's transfer achieves: the NVLink rate x allReduceEfficiency */
+  /** what a tensor-parallel all-reduce's transfer achieves: the NVLink rate (each way) x allReduceEfficiency */
   readonly allReduceBandwidth: number;
   readonly scaleOutBandwidth: number;
   readonly allReduceLatency: number;
@@ -74,7 +73,6 @@ export function gpuMachine(hw: Hardware, p: GpuParams, tp: number, pp: number, p
     kind: "gpu", chips: tp * pp, tensorParallel: tp, pipelineStages: pp,
     groupBandwidth: tp * hw.memory.bandwidth.value * p.memoryEfficiency,
     groupCompute: tp * peak * (lowPrecision ? p.lowPrecisionEfficiency : p.computeEfficiency),
-    nvlinkBandwidth: up ? up.bandwidth.value : hw.interconnect.scaleOut.bandwidth.value,
     allReduceBandwidth: (up ? up.bandwidth.value : hw.interconnect.scaleOut.bandwidth.value) * p.allReduceEfficiency,
     scaleOutBandwidth: hw.interconnect.scaleOut.bandwidth.value,
     allReduceLatency: p.allReduceLatency, networkLatency: p.networkLatency, stepOverhead: p.stepOverhead, prefillOverhead: p.prefillOverhead,

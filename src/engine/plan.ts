@@ -89,9 +89,9 @@ export class Plan {
   /** per (wafers, users): the work per layer against the context, for the best region (bounded cache) */
   private readonly regionCurves = new Map<number, { a0: number; a1: number; b: number }>();
   private lastCurveKey = -1;
+  private lastCurve: { a0: number; a1: number; b: number } | undefined;
   /** the current evaluation's skip bits (evaluate) */
   private skip = 0;
-  private lastCurve: { a0: number; a1: number; b: number } | undefined;
   /** the same deployment without chips asked, built once: the chips a point that does not fit would need */
   private auto: Plan | undefined;
   /** the decode step time of the candidate layout requestSeconds last timed */

@@ -8,7 +8,7 @@ import type { Acc } from "./phases/forward.js";
 import { layoutLabel, type Memory } from "./placement.js";
 import { Plan, type Point } from "./plan.js";
 import { formats } from "./precision.js";
-import { contextLimitIssue, prepare, prepareFrom, type Prepared } from "./prepare.js";
+import { contextLimitIssue, prepare, prepareFrom, reprepare, type Prepared } from "./prepare.js";
 import { computePeak } from "./profile.js";
 import { bestDraftTokens } from "./speculation.js";
 import { bandOf, spreadFor } from "./bands.js";
@@ -119,20 +119,7 @@ export function stackSpeculationOf(pr: Prepared, w: Workload): Speculation | und
 export function withStackDraft(pr: Prepared): Prepared {
   const s = pr.parameterSet.speculation;
   if (!s || s.draft === "head" || pr.draft) return pr;
-  return prepareFrom(pr.model, pr.hardware, optionsOf(pr), loadModel(s.draft));
-}
-
-function optionsOf(pr: Prepared): Omit<PredictOptions, "model" | "hardware"> {
-  return {
-    software: pr.parameterSet.software.id,
-    ...(pr.precision !== "native" ? { precision: pr.precision } : {}),
-    ...(pr.chipsAsked !== undefined ? { chips: pr.chipsAsked } : {}),
-    ...(pr.tensorParallel !== undefined ? { tensorParallel: pr.tensorParallel } : {}),
-    ...(pr.pipelineStages !== undefined ? { pipelineStages: pr.pipelineStages } : {}),
-    ...(pr.coresPerLayer !== undefined ? { coresPerLayer: pr.coresPerLayer } : {}),
-    ...(pr.memoryFraction !== undefined ? { memoryFraction: pr.memoryFraction } : {}),
-    expertPlacement: pr.expertPlacement,
-  };
+  return reprepare(pr, {}, loadModel(s.draft));
 }
 
 /** Throws the point's reason as bad input naming what to change. */

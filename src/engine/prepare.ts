@@ -37,6 +37,25 @@ export function prepare(opts: PredictOptions): Prepared {
   return prepareFrom(model, hardware, opts);
 }
 
+/**
+ * The same deployment prepared again with some options changed (the chips, the KV fraction) or
+ * another draft: its other choices kept, and its parameters as they are (what-ifs included),
+ * not the software set's stored ones.
+ */
+export function reprepare(pr: Prepared, change: Omit<PredictOptions, "model" | "hardware"> = {}, draftModel: Model | undefined = pr.draft?.model): Prepared {
+  const kept: Omit<PredictOptions, "model" | "hardware"> = {
+    software: pr.parameterSet.software.id,
+    ...(pr.precision !== "native" ? { precision: pr.precision } : {}),
+    ...(pr.chipsAsked !== undefined ? { chips: pr.chipsAsked } : {}),
+    ...(pr.tensorParallel !== undefined ? { tensorParallel: pr.tensorParallel } : {}),
+    ...(pr.pipelineStages !== undefined ? { pipelineStages: pr.pipelineStages } : {}),
+    ...(pr.coresPerLayer !== undefined ? { coresPerLayer: pr.coresPerLayer } : {}),
+    ...(pr.memoryFraction !== undefined ? { memoryFraction: pr.memoryFraction } : {}),
+    expertPlacement: pr.expertPlacement,
+  };
+  return { ...prepareFrom(pr.model, pr.hardware, { ...kept, ...change }, draftModel), params: pr.params, parameterSet: pr.parameterSet };
+}
+
 export function prepareFrom(model: Model, hardware: Hardware, opts: Omit<PredictOptions, "model" | "hardware">, draftModel?: Model): Prepared {
   const profile = profileModel(model, opts.precision);
   const parameterSet = parameterSetFor(hardware, opts.software);

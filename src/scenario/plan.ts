@@ -290,7 +290,8 @@ export class Plan {
 
   /**
    * The metrics a caller will read (a sweep's --columns): the others may be left NaN in `out`
-   * when leaving them out saves work (the prefill pass, the roofline). Default: every metric.
+   * when leaving them out saves work (the prefill pass, the roofline, a wafer's memory
+   * accounting: LeanEvaluator.only). Default: every metric.
    */
   only(metrics: readonly string[]): void {
     if (this.kind !== "prediction") return;

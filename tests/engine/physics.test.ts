@@ -134,7 +134,7 @@ describe("tensor parallelism", () => {
     expect(a.prefill - b.prefill).toBeWithinRel(2 * S.layers * 1 * 1024 * c.activationBytes * perByte, 1e-9);
   });
 
-  // broken: the transfer over `m.nvlinkBandwidth` instead of `m.allReduceBandwidth`: fails.
+  // broken: allReduceEfficiency left out of the all-reduce's bandwidth (the NVLink rate alone): fails.
   it("an all-reduce's transfer runs at allReduceEfficiency of the NVLink rate: at half, it takes twice as long", () => {
     const model = synthModel(S);
     const full = run(prep(model, h100, tp2, { allReduceEfficiency: 1 }), 1, 1024, 256);
